@@ -1,0 +1,100 @@
+// The server's configuration document, fetched once and cached on disk per server.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UnreachableError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../tokens/files.js';
+import { requestJSON } from './http.js';
+import type { ServerConfiguration } from './types.js';
+
+type Env = Record<string, string | undefined>;
+
+/** The longest time a cached configuration document is trusted, whatever the server says. */
+export const MAX_CACHE_SECONDS = 3600;
+
+export function configurationUrl(instance: string): string {
+  return `${instance}${instance.endsWith('/') ? '' : '/'}.well-known/mytoken-configuration`;
+}
+
+/** Two issuer URLs name the same server when they differ at most by one trailing slash. */
+export function sameIssuer(a: string, b: string): boolean {
+  return a.replace(/\/$/, '') === b.replace(/\/$/, '');
+}
+
+export function cacheDir(env: Env): string | undefined {
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'mytoken');
+  if (env.HOME) return join(env.HOME, '.cache', 'mytoken');
+  return undefined;
+}
+
+/** max-age of a Cache-Control header, bounded; 0 when it forbids caching or is absent. */
+export function cacheSeconds(cacheControl: string | undefined): number {
+  if (!cacheControl) return 0;
+  const cc = cacheControl.toLowerCase();
+  if (/(^|,)\s*(no-store|no-cache|private)\b/.test(cc)) return 0;
+  const m = /(^|,)\s*max-age\s*=\s*"?(\d+)/.exec(cc);
+  return m ? Math.min(Number(m[2]), MAX_CACHE_SECONDS) : 0;
+}
+
+interface CacheEntry {
+  url: string;
+  expires: number;
+  document: ServerConfiguration;
+}
+
+function cacheFile(env: Env, url: string): string | undefined {
+  const dir = cacheDir(env);
+  return dir && join(dir, 'discovery', `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.json`);
+}
+
+function readCache(file: string | undefined, url: string, now: number): ServerConfiguration | undefined {
+  if (!file) return undefined;
+  try {
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as CacheEntry;
+    if (entry.url === url && entry.expires > now && entry.document) return entry.document;
+  } catch {
+    /* no cache, or a broken one: fetch */
+  }
+  return undefined;
+}
+
+export interface Discovered {
+  config: ServerConfiguration;
+  /** true when the document came from the disk cache */
+  cached: boolean;
+}
+
+/** Fetches (or reads from the cache) the configuration document of the server at `instance`. */
+export async function discover(instance: string, env: Env, opts: { fresh?: boolean } = {}): Promise<Discovered> {
+  if (!instance) throw new UsageError('no mytoken server URL given', 'set instance in the config file, or pass --url');
+  const url = configurationUrl(instance);
+  const file = cacheFile(env, url);
+  if (!opts.fresh) {
+    const hit = readCache(file, url, Date.now());
+    if (hit) return { config: hit, cached: true };
+  }
+  const { res, json } = await requestJSON<ServerConfiguration>({ method: 'GET', url });
+  const config = json;
+  if (!config || typeof config !== 'object' || typeof config.issuer !== 'string' || typeof config.mytoken_endpoint !== 'string') {
+    throw new UnreachableError(`${url} is not a mytoken server configuration document`, 'check the server URL');
+  }
+  const maxAge = cacheSeconds(res.headers['cache-control'] as string | undefined);
+  if (file && maxAge > 0) {
+    const entry: CacheEntry = { url, expires: Date.now() + maxAge * 1000, document: config };
+    try {
+      writeFileAtomic(file, JSON.stringify(entry), { mode: 0o644, mkdir: true });
+    } catch {
+      /* the cache only saves a request */
+    }
+  }
+  return { config, cached: false };
+}
+
+/** The URL of an endpoint the document must name, or a clear error when the server lacks it. */
+export function endpoint(config: ServerConfiguration, key: keyof ServerConfiguration, what: string): string {
+  const v = config[key];
+  if (typeof v !== 'string' || !v) {
+    throw new UnreachableError(`the server ${config.issuer} does not offer ${what} (its configuration has no ${String(key)})`);
+  }
+  return v;
+}

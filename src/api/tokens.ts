@@ -1,0 +1,36 @@
+// The token endpoints: access tokens, new mytokens (sub-token, transfer code, OIDC flow).
+import type { AccessTokenResponse, AuthCodeFlowStart, MytokenRequest, MytokenResponse } from './types.js';
+import type { MytokenServer } from './server.js';
+
+export interface AccessTokenRequest {
+  mytoken: string;
+  scopes?: string[];
+  audiences?: string[];
+  comment?: string;
+}
+
+export async function requestAccessToken(server: MytokenServer, r: AccessTokenRequest, signal?: AbortSignal): Promise<AccessTokenResponse> {
+  const body: Record<string, string> = { grant_type: 'mytoken', mytoken: r.mytoken };
+  if (r.scopes?.length) body.scope = r.scopes.join(' ');
+  if (r.audiences?.length) body.audience = r.audiences.join(' ');
+  if (r.comment) body.comment = r.comment;
+  return (await server.call<AccessTokenResponse>('access_token_endpoint', 'access tokens', { method: 'POST', body, signal })) ?? {};
+}
+
+export async function requestMytoken(server: MytokenServer, body: MytokenRequest, signal?: AbortSignal): Promise<MytokenResponse> {
+  return (await server.call<MytokenResponse>('mytoken_endpoint', 'mytokens', { method: 'POST', body, signal })) ?? {};
+}
+
+export async function exchangeTransferCode(server: MytokenServer, code: string, signal?: AbortSignal): Promise<MytokenResponse> {
+  return requestMytoken(server, { grant_type: 'transfer_code', transfer_code: code } as MytokenRequest, signal);
+}
+
+export async function startAuthCodeFlow(server: MytokenServer, body: MytokenRequest, signal?: AbortSignal): Promise<AuthCodeFlowStart> {
+  const req: MytokenRequest = { ...body, grant_type: 'oidc_flow', oidc_flow: 'authorization_code', client_type: 'native', redirect_uri: '' };
+  return (await server.call<AuthCodeFlowStart>('mytoken_endpoint', 'mytokens', { method: 'POST', body: req, signal })) ?? {};
+}
+
+export async function pollAuthCodeFlow(server: MytokenServer, pollingCode: string, signal?: AbortSignal): Promise<MytokenResponse> {
+  const body = { grant_type: 'polling_code', polling_code: pollingCode };
+  return (await server.call<MytokenResponse>('mytoken_endpoint', 'mytokens', { method: 'POST', body, signal })) ?? {};
+}

@@ -1,0 +1,48 @@
+// mytoken AT [comment]: trade the mytoken for an access token.
+import { Command } from 'commander';
+import { requestAccessToken } from '../api/tokens.js';
+import { MytokenError } from '../errors.js';
+import { reportWriteBack, writeToken } from '../output/terminal.js';
+import { withMytoken } from '../tokens/rotation.js';
+import type { Context } from './context.js';
+import { addFlags, type FlagSpec, list, readFlags, str } from './flags.js';
+import { addTokenSourceFlags, readTokenSource } from './options/token-source.js';
+import { helpIfAsked } from './help.js';
+
+const flags: FlagSpec[] = [
+  { key: 'scope', names: ['-s', '--scope'], value: 'SCOPE', repeatable: true, description: 'scope to request', defaultText: 'every scope the mytoken allows' },
+  { key: 'aud', names: ['--aud', '--audience'], value: 'AUD', repeatable: true, description: 'audience to request' },
+  { key: 'out', names: ['-o', '--out'], value: 'FILE', description: 'write the access token to FILE (mode 0600) instead of stdout' },
+];
+
+export function atCommand(ctx: () => Context): Command {
+  const cmd = new Command('AT')
+    .aliases(['at', 'access-token'])
+    .summary('get an access token')
+    .description('Trade the mytoken for an OpenID Connect access token and print it.')
+    .argument('[comment]', 'a note stored with the access token on the server')
+    .allowExcessArguments(true);
+  addFlags(cmd, flags);
+  addTokenSourceFlags(cmd);
+  cmd.action(async (comment: string | undefined) => {
+    if (helpIfAsked(cmd, comment)) return;
+    const c = ctx();
+    const v = readFlags(cmd, flags, c.env);
+    const found = await c.requireMytoken(readTokenSource(cmd, c.env));
+    const server = c.serverFor(found.token);
+    // No abort signal on the request itself: a rotated token must reach the file.
+    const { value, writeBack } = await withMytoken(
+      found,
+      async (mytoken) => {
+        const res = await requestAccessToken(server, { mytoken, scopes: list(v.scope), audiences: list(v.aud), comment });
+        return { value: res, tokenUpdate: res.token_update?.mytoken };
+      },
+      { signal: c.signal },
+    );
+    const stored = reportWriteBack(writeBack);
+    if (!value.access_token) throw new MytokenError(`the server ${server.instance} answered without an access token`);
+    writeToken(value.access_token, str(v.out));
+    if (!stored) throw new MytokenError('the rotated mytoken could not be stored (see above)');
+  });
+  return cmd;
+}

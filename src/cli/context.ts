@@ -1,0 +1,100 @@
+// What every command action gets: environment, global flags, config, the server to talk to.
+import type { Command } from 'commander';
+import { sameIssuer } from '../api/discovery.js';
+import { MytokenServer } from '../api/server.js';
+import { type Config, loadConfig } from '../config/config.js';
+import { UsageError } from '../errors.js';
+import { promptSecret } from '../output/prompt.js';
+import { issuerOf } from '../tokens/jwt.js';
+import { findMytoken, type FoundToken, NO_TOKEN_HINT, type TokenSourceOptions } from '../tokens/source.js';
+import { addFlags, type FlagSpec, readFlags, str } from './flags.js';
+
+type Env = Record<string, string | undefined>;
+
+export const globalFlags: FlagSpec[] = [
+  { key: 'config', names: ['--config'], value: 'FILE', env: ['MYTOKEN_CONFIG', 'MYTOKEN_CONF'], description: 'use this config file instead of the default locations' },
+  { key: 'url', names: ['--url', '--mytoken-url'], value: 'URL', env: ['MYTOKEN_URL'], description: 'the mytoken server to use, instead of instance from the config file' },
+  { key: 'noColor', names: ['--no-color'], description: 'no colours in the output (NO_COLOR does the same)' },
+];
+
+export function addGlobalFlags(root: Command): Command {
+  return addFlags(root, globalFlags);
+}
+
+function checkUrl(url: string, where: string): string {
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`${where}: '${url}' is not an http(s) URL`);
+  return url;
+}
+
+export class Context {
+  readonly env: Env;
+  private readonly root: Command;
+  private cfg?: Config;
+  /** aborted by Ctrl-C */
+  readonly signal: AbortSignal;
+
+  constructor(root: Command, env: Env, signal: AbortSignal) {
+    this.root = root;
+    this.env = env;
+    this.signal = signal;
+  }
+
+  private globals() {
+    return readFlags(this.root, globalFlags, this.env);
+  }
+
+  config(): Config {
+    if (!this.cfg) this.cfg = loadConfig(str(this.globals().config), this.env);
+    return this.cfg;
+  }
+
+  /** --url / MYTOKEN_URL, else instance from the config. */
+  instance(): string {
+    const url = str(this.globals().url);
+    if (url !== undefined) {
+      if (!url) throw new UsageError('the server URL is empty (--url or MYTOKEN_URL)');
+      return checkUrl(url, '--url / MYTOKEN_URL');
+    }
+    const inst = this.config().instance;
+    const where = `instance in ${this.config().file ?? 'the config file'}`;
+    if (!inst) throw new UsageError(`${where} is empty`, 'set it to your mytoken server URL, or pass --url');
+    return checkUrl(inst, where);
+  }
+
+  /** The server for this mytoken: the one its `iss` names when it is a JWT, else the configured one. */
+  serverFor(token?: string): MytokenServer {
+    const iss = token ? issuerOf(token) : undefined;
+    if (iss) {
+      let configured: string | undefined;
+      try {
+        configured = this.instance();
+      } catch {
+        configured = undefined;
+      }
+      if (!configured || !sameIssuer(iss, configured)) return new MytokenServer(iss, this.env);
+    }
+    return new MytokenServer(this.instance(), this.env);
+  }
+
+  /** The mytoken from the sources the user gave, or discovered; undefined when there is none. */
+  async findMytoken(src: TokenSourceOptions): Promise<FoundToken | undefined> {
+    return findMytoken(src, {
+      env: this.env,
+      wlcgDiscovery: this.config().useWlcgTokenDiscovery,
+      prompt: () => promptSecret('Mytoken: '),
+    });
+  }
+
+  /** Like findMytoken, but no mytoken at all is a usage error. */
+  async requireMytoken(src: TokenSourceOptions): Promise<FoundToken> {
+    const found = await this.findMytoken(src);
+    if (!found) throw new UsageError('no mytoken given', NO_TOKEN_HINT);
+    return found;
+  }
+}

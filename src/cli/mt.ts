@@ -1,0 +1,132 @@
+// mytoken MT: a new mytoken, from a transfer code, from a mytoken (sub-token) or by logging in (OIDC).
+import { Command } from 'commander';
+import { pollUntilDone } from '../api/flow.js';
+import type { MytokenServer } from '../api/server.js';
+import { exchangeTransferCode, requestMytoken, startAuthCodeFlow } from '../api/tokens.js';
+import type { MytokenRequest, MytokenResponse } from '../api/types.js';
+import { resolveProvider } from '../config/config.js';
+import { MytokenError, UsageError } from '../errors.js';
+import { loginDone, loginProgress, reportWriteBack, showLoginUrl, writeToken } from '../output/terminal.js';
+import { newTokenRequest, parseCapabilities } from '../request/mytoken.js';
+import { withMytoken } from '../tokens/rotation.js';
+import type { Context } from './context.js';
+import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
+import { addTokenSourceFlags, readTokenSource } from './options/token-source.js';
+import { helpIfAsked } from './help.js';
+
+const flags: FlagSpec[] = [
+  { key: 'tc', names: ['--TC'], value: 'TRANSFER_CODE', env: ['MYTOKEN_TC'], description: 'exchange this transfer code for the mytoken it stands for' },
+  { key: 'oidc', names: ['--oidc'], description: 'log in with OpenID Connect even when a mytoken is available' },
+  {
+    key: 'provider',
+    names: ['-i', '--provider', '--issuer'],
+    value: 'PROVIDER',
+    env: ['MYTOKEN_PROVIDER'],
+    description: 'OpenID provider to log in with: a short name from the config file or an issuer URL',
+    defaultText: 'default_provider from the config file',
+  },
+  {
+    key: 'capability',
+    names: ['--capability', '--capabilities'],
+    value: 'CAPABILITIES',
+    description: 'capabilities of the new mytoken: names separated by spaces, a JSON array, or @template',
+    defaultText: 'default_token_capabilities from the config file when logging in; the parent\'s for a sub-token',
+  },
+  { key: 'name', names: ['-n', '--name'], value: 'NAME', description: 'name of the new mytoken (token_name_prefix from the config is put in front)' },
+  {
+    key: 'tokenType',
+    names: ['--token-type'],
+    value: 'TYPE',
+    description: 'form of the new mytoken: token (a JWT), short, or transfer (a transfer code to use on another machine)',
+    defaultText: 'token',
+  },
+  { key: 'out', names: ['-o', '--out'], value: 'FILE', description: 'write the mytoken to FILE (mode 0600) instead of stdout' },
+];
+
+/** The token the user asked for out of a mytoken response: the mytoken, or the transfer code. */
+function issuedToken(res: MytokenResponse, server: MytokenServer): string {
+  const t = res.mytoken || res.transfer_code;
+  if (!t) throw new MytokenError(`the server ${server.instance} answered without a mytoken`);
+  return t;
+}
+
+export function mtCommand(ctx: () => Context): Command {
+  const cmd = new Command('MT')
+    .aliases(['mt', 'mytoken'])
+    .summary('get a new mytoken')
+    .description(
+      'Get a new mytoken: from a transfer code (--TC), as a sub-token of the mytoken given (which must have the\n' +
+        'create_mytoken capability), or by logging in at an OpenID provider when there is no mytoken or --oidc is given.',
+    )
+    .allowExcessArguments(true);
+  addFlags(cmd, flags);
+  addTokenSourceFlags(cmd);
+  cmd.action(async (...args: unknown[]) => {
+    const operands = (args[args.length - 1] as Command).args;
+    if (helpIfAsked(cmd, operands[0])) return;
+    const c = ctx();
+    const v = readFlags(cmd, flags, c.env);
+    const out = str(v.out);
+
+    const tc = str(v.tc);
+    if (tc) {
+      const server = c.serverFor();
+      const res = await exchangeTransferCode(server, tc, c.signal);
+      writeToken(issuedToken(res, server), out);
+      return;
+    }
+
+    const capabilities = parseCapabilities(str(v.capability));
+    const base = { name: str(v.name), tokenType: str(v.tokenType) ?? 'token', namePrefix: c.config().tokenNamePrefix };
+    const found = bool(v.oidc) ? undefined : await c.findMytoken(readTokenSource(cmd, c.env));
+
+    if (found) {
+      // A sub-token has the parent's properties unless the user restricts them.
+      const server = c.serverFor(found.token);
+      const req = newTokenRequest({ ...base, capabilities });
+      const { value, writeBack } = await withMytoken(
+        found,
+        async (mytoken) => {
+          const body: MytokenRequest = { grant_type: 'mytoken', ...req, mytoken, error_on_restrictions: true };
+          const res = await requestMytoken(server, body);
+          return { value: res, tokenUpdate: res.token_update?.mytoken };
+        },
+        { signal: c.signal },
+      );
+      const stored = reportWriteBack(writeBack);
+      writeToken(issuedToken(value, server), out);
+      if (!stored) throw new MytokenError('the rotated mytoken could not be stored (see above)');
+      return;
+    }
+
+    const cfg = c.config();
+    const provider = str(v.provider) || cfg.defaultProvider;
+    if (!provider) {
+      throw new UsageError(
+        'no OpenID provider to log in with',
+        'pass -i NAME|URL, set default_provider in the config file, or pass a mytoken to create a sub-token',
+      );
+    }
+    const issuer = resolveProvider(provider, cfg);
+    const server = c.serverFor();
+    const req: MytokenRequest = {
+      oidc_issuer: issuer,
+      grant_type: 'oidc_flow',
+      ...newTokenRequest({ ...base, capabilities: capabilities ?? cfg.defaultTokenCapabilities }),
+    };
+    const start = await startAuthCodeFlow(server, req, c.signal);
+    if (!start.consent_uri) throw new MytokenError(`the server ${server.instance} started no login (no consent_uri in its answer)`);
+    showLoginUrl(start.consent_uri, true);
+    let polls = 0;
+    const res = await pollUntilDone(server, start, {
+      signal: c.signal,
+      onPending: (n) => {
+        polls = n;
+        loginProgress(n);
+      },
+    });
+    loginDone(polls);
+    writeToken(issuedToken(res, server), out);
+  });
+  return cmd;
+}

@@ -1,0 +1,161 @@
+// The config file: where it is, what it holds, and its defaults.
+import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+export const DEFAULT_INSTANCE = 'https://mytoken.data.kit.edu';
+export const DEFAULT_CAPABILITIES: readonly string[] = ['AT', 'tokeninfo'];
+
+export interface Config {
+  instance: string;
+  defaultProvider: string;
+  defaultTokenCapabilities: string[];
+  /** token_name_prefix with `<hostname>` already substituted */
+  tokenNamePrefix: string;
+  useWlcgTokenDiscovery: boolean;
+  providers: Record<string, string>;
+  /** the file the config came from, if any */
+  file?: string;
+}
+
+export function defaultConfig(): Config {
+  return {
+    instance: DEFAULT_INSTANCE,
+    defaultProvider: '',
+    defaultTokenCapabilities: [...DEFAULT_CAPABILITIES],
+    tokenNamePrefix: hostname(),
+    useWlcgTokenDiscovery: true,
+    providers: {},
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Expands a leading `~` or `~/` to $HOME. */
+export function expandHome(path: string, env: Env): string {
+  if (path === '~') return env.HOME ?? path;
+  if (path.startsWith('~/') && env.HOME) return join(env.HOME, path.slice(2));
+  return path;
+}
+
+/** The config files searched when none is named, most specific first. */
+export function configCandidates(env: Env): string[] {
+  const out: string[] = [];
+  if (env.XDG_CONFIG_HOME) out.push(join(env.XDG_CONFIG_HOME, 'mytoken', 'config.yaml'));
+  if (env.HOME) {
+    out.push(join(env.HOME, '.config', 'mytoken', 'config.yaml'));
+    out.push(join(env.HOME, '.mytoken', 'config.yaml'));
+  }
+  return [...new Set(out)];
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads the config. `explicit` is the path from --config / MYTOKEN_CONFIG / MYTOKEN_CONF: it must
+ * exist. Otherwise the first existing candidate is used, or the defaults when there is none.
+ */
+export function loadConfig(explicit: string | undefined, env: Env): Config {
+  let file: string | undefined;
+  if (explicit !== undefined) {
+    if (explicit === '') throw new UsageError('the config file path is empty (--config, MYTOKEN_CONFIG or MYTOKEN_CONF)');
+    file = resolve(expandHome(explicit, env));
+    if (!exists(file)) {
+      throw new UsageError(`config file ${explicit} does not exist`, 'check the path given with --config, MYTOKEN_CONFIG or MYTOKEN_CONF');
+    }
+  } else {
+    file = configCandidates(env).find(exists);
+  }
+  if (!file) return defaultConfig();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { ...parseConfig(text, file), file };
+}
+
+/** Parses the YAML text of a config file; `file` is used in error messages. */
+export function parseConfig(text: string, file: string): Config {
+  // yaml is only needed when a config file exists: load it here, not at start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const YAML = require('yaml') as typeof import('yaml');
+  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    const reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new UsageError(`config file ${file}${line ? `, line ${line}` : ''}: not valid YAML: ${reason}`);
+  }
+  const data: unknown = doc.toJS();
+  const cfg = defaultConfig();
+  if (data === null || data === undefined) return cfg;
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new UsageError(`config file ${file}: expected a mapping of keys to values at the top level`);
+  }
+  const lineOf = (key: string): string => {
+    const node = doc.contents && YAML.isMap(doc.contents) ? doc.contents.items.find((p) => YAML.isScalar(p.key) && p.key.value === key) : undefined;
+    const offset = node && YAML.isScalar(node.key) ? node.key.range?.[0] : undefined;
+    if (offset === undefined) return '';
+    return `, line ${text.slice(0, offset).split('\n').length}`;
+  };
+  const bad = (key: string, want: string): never => {
+    throw new UsageError(`config file ${file}${lineOf(key)}: ${key} must be ${want}`);
+  };
+  const obj = data as Record<string, unknown>;
+  const str = (key: string): string | undefined => {
+    const v = obj[key];
+    if (v === undefined || v === null) return undefined; // null keeps the default
+    if (typeof v !== 'string') bad(key, 'a string');
+    return v as string;
+  };
+
+  const instance = str('instance');
+  if (instance !== undefined) cfg.instance = instance;
+  const provider = str('default_provider');
+  if (provider !== undefined) cfg.defaultProvider = provider;
+  const prefix = str('token_name_prefix');
+  if (prefix !== undefined) cfg.tokenNamePrefix = prefix.replaceAll('<hostname>', hostname());
+
+  if ('use_wlcg_token_discovery' in obj && obj.use_wlcg_token_discovery !== null) {
+    if (typeof obj.use_wlcg_token_discovery !== 'boolean') bad('use_wlcg_token_discovery', 'true or false');
+    cfg.useWlcgTokenDiscovery = obj.use_wlcg_token_discovery as boolean;
+  }
+  if ('default_token_capabilities' in obj) {
+    const v = obj.default_token_capabilities;
+    if (v === null) cfg.defaultTokenCapabilities = []; // an empty key clears the list
+    else if (!Array.isArray(v) || v.some((c) => typeof c !== 'string')) bad('default_token_capabilities', 'a list of strings');
+    else cfg.defaultTokenCapabilities = v as string[];
+  }
+  if ('providers' in obj) {
+    const v = obj.providers;
+    if (v === null) cfg.providers = {};
+    else if (typeof v !== 'object' || Array.isArray(v) || Object.values(v as object).some((u) => typeof u !== 'string')) {
+      bad('providers', 'a mapping of short names to issuer URLs');
+    } else cfg.providers = { ...(v as Record<string, string>) };
+  }
+  return cfg;
+}
+
+/** The issuer URL for a provider given as a URL or as a short name from the config. */
+export function resolveProvider(value: string, cfg: Config): string {
+  if (/^https?:\/\//.test(value)) return value;
+  const url = cfg.providers[value];
+  if (url) return url;
+  const known = Object.keys(cfg.providers);
+  throw new UsageError(
+    `unknown provider '${value}'`,
+    known.length
+      ? `use one of ${known.join(', ')} (from ${cfg.file}) or the provider's issuer URL`
+      : `give the provider's issuer URL, or define '${value}' under providers: in the config file`,
+  );
+}

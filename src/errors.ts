@@ -1,0 +1,83 @@
+// Error classes and the exit statuses they map to. Nothing below main.ts exits; it throws one of these.
+
+export const ExitStatus = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  refused: 3,
+  unreachable: 4,
+  interrupted: 130,
+} as const;
+
+/** Base class: a message for the user (without the `mytoken:` prefix) and an exit status. */
+export class MytokenError extends Error {
+  readonly exitStatus: number;
+  /** What the user can do next, printed on its own line after the message. */
+  readonly hint?: string;
+  constructor(message: string, exitStatus: number = ExitStatus.failure, hint?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.exitStatus = exitStatus;
+    this.hint = hint;
+  }
+}
+
+/** Bad command line, bad input file, bad config: status 2. */
+export class UsageError extends MytokenError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitStatus.usage, hint);
+  }
+}
+
+/** The mytoken or the login was refused: status 3. */
+export class RefusedError extends MytokenError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitStatus.refused, hint);
+  }
+}
+
+/** The server could not be reached or did not answer properly: status 4. */
+export class UnreachableError extends MytokenError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitStatus.unreachable, hint);
+  }
+}
+
+/** The user pressed Ctrl-C: status 130. */
+export class InterruptedError extends MytokenError {
+  constructor(message = 'interrupted') {
+    super(message, ExitStatus.interrupted);
+  }
+}
+
+/** Error codes with which a server refuses a mytoken, a login or a usage. */
+const REFUSAL_CODES = new Set([
+  'invalid_token',
+  'expired_token',
+  'access_denied',
+  'insufficient_capabilities',
+  'usage_restricted',
+]);
+
+/** An error reply of a mytoken server: `{"error": ..., "error_description": ...}`. */
+export class MytokenServerError extends MytokenError {
+  readonly status: number;
+  readonly error: string;
+  readonly errorDescription?: string;
+  readonly url: string;
+  constructor(url: string, status: number, error: string, errorDescription?: string) {
+    const text = errorDescription ? `${error}: ${errorDescription}` : error || `HTTP status ${status}`;
+    super(`${text} (HTTP ${status} from ${url})`, serverErrorStatus(status, error));
+    this.url = url;
+    this.status = status;
+    this.error = error;
+    this.errorDescription = errorDescription;
+  }
+}
+
+export function serverErrorStatus(httpStatus: number, error: string): number {
+  if (REFUSAL_CODES.has(error)) return ExitStatus.refused;
+  if (httpStatus >= 500) return ExitStatus.unreachable;
+  if (httpStatus === 401 || httpStatus === 403) return ExitStatus.refused;
+  return ExitStatus.failure;
+}

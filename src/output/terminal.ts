@@ -1,0 +1,79 @@
+// The only place that writes to the terminal: messages, tokens, the login URL and its QR code.
+import { writeSync } from 'node:fs';
+import { UsageError, type MytokenError } from '../errors.js';
+import { writeFileAtomic } from '../tokens/files.js';
+import type { WriteBack } from '../tokens/rotation.js';
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      throw e;
+    }
+  }
+}
+
+export const out = (text: string): void => writeAll(1, text);
+export const err = (text: string): void => writeAll(2, text);
+
+/** Writes a token (plus a newline) to stdout, or atomically, mode 0600, to the file `target`. */
+export function writeToken(token: string, target: string | undefined): void {
+  if (target === undefined || target === '/dev/stdout' || target === '-') {
+    out(`${token}\n`);
+    return;
+  }
+  try {
+    writeFileAtomic(target, `${token}\n`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? (e as Error).message);
+    throw new UsageError(`cannot write to ${target}: ${why}`);
+  }
+}
+
+export function errorMessage(e: MytokenError): string {
+  return `mytoken: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`;
+}
+
+/** Tells the user what happened to a rotated mytoken. Returns false when it could not be stored. */
+export function reportWriteBack(wb: WriteBack | undefined): boolean {
+  if (!wb || wb.kind === 'written') return true;
+  if (wb.kind === 'not-stored') {
+    err(
+      `mytoken: the server rotated the mytoken (from ${wb.origin}); the old one no longer works.\n` +
+        `  It did not come from a file, so it could not be stored. Keep this new mytoken:\n${wb.token}\n\n`,
+    );
+    return true;
+  }
+  if (wb.copy) {
+    err(`mytoken: the server rotated the mytoken, but ${wb.file} could not be rewritten (${wb.reason}).\n  The new mytoken is in ${wb.copy}; move it over ${wb.file}.\n`);
+  } else {
+    err(`mytoken: the server rotated the mytoken, but ${wb.file} could not be rewritten (${wb.reason}) and no copy could be saved.\n  Keep this new mytoken:\n${wb.token}\n\n`);
+  }
+  return false;
+}
+
+/** The login URL and its QR code, on stderr. */
+export function showLoginUrl(url: string, qr: boolean): void {
+  let text = `To log in, open this URL on any device${qr ? ' or scan the QR code' : ''}:\n\n${url}\n\n`;
+  if (qr) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { renderUnicodeCompact } = require('uqr') as typeof import('uqr');
+    text += `${renderUnicodeCompact(url, { ecc: 'M', border: 1 })}\n\n`;
+  }
+  err(text);
+}
+
+/** Progress while waiting for the login; a dot per poll, on stderr. */
+export function loginProgress(polls: number): void {
+  err(polls === 1 ? 'Waiting for the login to finish ' : '.');
+}
+
+export function loginDone(polls: number): void {
+  err(polls > 0 ? ' done\n' : 'Login done\n');
+}

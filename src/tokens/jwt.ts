@@ -1,0 +1,44 @@
+// Reading a mytoken JWT without verifying it: enough to pick its server and see its rotation.
+
+/**
+ * A mytoken is taken as a JWT when it has three dot-separated parts whose first two decode as
+ * base64url JSON objects. (Upstream only checks the padding of the signature part, which misses
+ * every RS256 or HS256 token; this checks what we actually need.)
+ */
+export function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as unknown;
+    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as unknown;
+    if (!isObject(header) || !isObject(payload)) return undefined;
+    return payload;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function isJwt(token: string): boolean {
+  return decodeJwtPayload(token) !== undefined;
+}
+
+/** The `iss` claim of a JWT mytoken, if it has one. */
+export function issuerOf(token: string): string | undefined {
+  const iss = decodeJwtPayload(token)?.iss;
+  return typeof iss === 'string' && iss ? iss : undefined;
+}
+
+/**
+ * Whether using this mytoken may make the server rotate it. For a JWT the `rotation` claim says
+ * so; a short token does not tell, so it may.
+ */
+export function mayRotate(token: string): boolean {
+  const payload = decodeJwtPayload(token);
+  if (!payload) return true;
+  const r = payload.rotation;
+  return isObject(r) && (r.on_AT === true || r.on_other === true);
+}
