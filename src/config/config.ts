@@ -89,11 +89,12 @@ export function parseConfig(text: string, file: string): Config {
   // yaml is only needed when a config file exists: load it here, not at start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const YAML = require('yaml') as typeof import('yaml');
-  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const lines = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line;
-    const reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const line = lines.linePos(e.pos[0]).line;
+    const reason = e.message.split('\n')[0]!;
     throw new UsageError(`config file ${file}${line ? `, line ${line}` : ''}: not valid YAML: ${reason}`);
   }
   const data: unknown = doc.toJS();
@@ -105,8 +106,7 @@ export function parseConfig(text: string, file: string): Config {
   const lineOf = (key: string): string => {
     const node = doc.contents && YAML.isMap(doc.contents) ? doc.contents.items.find((p) => YAML.isScalar(p.key) && p.key.value === key) : undefined;
     const offset = node && YAML.isScalar(node.key) ? node.key.range?.[0] : undefined;
-    if (offset === undefined) return '';
-    return `, line ${text.slice(0, offset).split('\n').length}`;
+    return offset === undefined ? '' : `, line ${lines.linePos(offset).line}`;
   };
   const bad = (key: string, want: string): never => {
     throw new UsageError(`config file ${file}${lineOf(key)}: ${key} must be ${want}`);

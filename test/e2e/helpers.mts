@@ -1,0 +1,105 @@
+// Shared helpers for end-to-end tests: run the built bin/mytoken with a fresh HOME.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+export const BIN = join(ROOT, 'bin', 'mytoken');
+
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  home?: string;
+  /** added to (or, with undefined values, removed from) the base environment */
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** A fresh temporary HOME with an XDG_RUNTIME_DIR folder inside it. */
+export function tempHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'mytoken-e2e-'));
+  mkdirSync(join(home, 'run'), { mode: 0o700 });
+  return home;
+}
+
+/** Writes $HOME/.config/mytoken/config.yaml and returns its path. */
+export function writeConfig(home: string, yaml: string): string {
+  const dir = join(home, '.config', 'mytoken');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** The environment a test runs the CLI in: nothing of the developer's mytoken setup leaks in. */
+export function baseEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ['PATH', 'LANG', 'TZ', 'NODE_EXTRA_CA_CERTS', 'SYSTEMROOT']) if (process.env[k] !== undefined) env[k] = process.env[k];
+  env.HOME = home;
+  env.XDG_RUNTIME_DIR = join(home, 'run');
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Starts bin/mytoken without waiting for it (for flows a test has to take part in). */
+export function spawnCli(args: string[], opts: RunOptions = {}): ChildProcess {
+  const home = opts.home ?? tempHome();
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? home,
+    env: baseEnv(home, opts.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin!.end(opts.input ?? '');
+  return child;
+}
+
+/** Collects a child's output until it exits. */
+export function finished(child: ChildProcess, timeoutMs = 30_000): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolvePromise, reject) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mytoken did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('close', (status, signal) => {
+      clearTimeout(t);
+      resolvePromise({ status, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Runs bin/mytoken to the end. */
+export function run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return finished(spawnCli(args, opts), opts.timeoutMs);
+}
+
+/** Resolves with the first URL of the login the CLI prints on stderr. */
+export function consentUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    let buf = '';
+    const onData = (d: Buffer | string) => {
+      buf += d.toString();
+      const m = /(https?:\/\/\S+\/c\/\S+)/.exec(buf);
+      if (m) {
+        child.stderr!.off('data', onData);
+        resolvePromise(m[1]!);
+      }
+    };
+    child.stderr!.on('data', onData);
+    child.on('close', () => reject(new Error(`mytoken exited before printing a login URL:\n${buf}`)));
+  });
+}
