@@ -1,0 +1,43 @@
+// The shared state every endpoint of the local mytoken server works on.
+import type { Configuration } from 'openid-client';
+import type { FlowStore } from './flows.mjs';
+import type { NetInfo } from './restrictions.mjs';
+import type { TemplateStore } from './templates.mjs';
+import type { TokenStore } from './tokens.mjs';
+
+export interface ResolvedOptions {
+  interval: number;
+  expiresIn: number;
+  autoApprove: boolean;
+  errorOnRestrictions: boolean;
+  discoveryMaxAge: number;
+  geoip: Record<string, string>;
+  ptr: Record<string, string[]>;
+}
+
+export interface ProviderInfo {
+  /** the OP issuer exactly as configured (the spelling stored in oidc_iss) */
+  issuer: string;
+  name: string;
+  scopes: string[];
+  /** openid-client configuration of the mytoken server as relying party of this OP */
+  config: Configuration;
+}
+
+export interface ServerContext {
+  /** the mytoken issuer URL, no trailing slash */
+  url: string;
+  opts: ResolvedOptions;
+  tokens: TokenStore;
+  flows: FlowStore;
+  templates: TemplateStore;
+  net: NetInfo;
+  op: ProviderInfo;
+}
+
+/** The configured provider for an `oidc_issuer` value (with or without trailing slash), if any. */
+export function findProvider(ctx: ServerContext, issuer: unknown): ProviderInfo | undefined {
+  if (typeof issuer !== 'string' || !issuer) return undefined;
+  const strip = (s: string) => s.replace(/\/+$/, '');
+  return strip(issuer) === strip(ctx.op.issuer) ? ctx.op : undefined;
+}
