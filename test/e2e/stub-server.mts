@@ -1,0 +1,198 @@
+// Test utilities for the cli-*.test.mts files: a scripted mytoken server for answers the local
+// server never gives, a server that accepts connections but never answers, a closed port, and a
+// few small helpers (recorded requests, JWT payloads, folder listings).
+import http, { type IncomingHttpHeaders } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { readdirSync, rmSync } from 'node:fs';
+import { tempHome } from './helpers.mjs';
+
+export interface RecordedRequest {
+  method: string;
+  /** path without the query */
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  time: number;
+}
+
+/** What the stub answers: a status with a JSON (object) or raw (string) body, or no answer at all. */
+export type StubReply = { status?: number; headers?: Record<string, string>; body?: unknown } | 'hang';
+
+export interface StubServer {
+  /** the stub's base URL, http://127.0.0.1:PORT */
+  url: string;
+  requests: RecordedRequest[];
+  /**
+   * Sets the answer to METHOD PATH (path without query). A configuration document is served for
+   * GET <prefix>/.well-known/mytoken-configuration for any prefix, naming endpoints under
+   * url + prefix; everything else answers 404 not_found unless set here.
+   */
+  on(method: string, path: string, reply: StubReply | ((req: RecordedRequest) => StubReply)): void;
+  /** forgets the answers set with on() */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export const CONFIG_PATH = '/.well-known/mytoken-configuration';
+
+/** The configuration document the stub serves for the instance url + prefix. */
+export function stubConfiguration(base: string): Record<string, unknown> {
+  return {
+    issuer: base,
+    access_token_endpoint: `${base}/api/v0/token/access`,
+    mytoken_endpoint: `${base}/api/v0/token/my`,
+    tokeninfo_endpoint: `${base}/api/v0/tokeninfo`,
+    revocation_endpoint: `${base}/api/v0/token/revoke`,
+    usersettings_endpoint: `${base}/api/v0/settings`,
+    jwks_uri: `${base}/jwks`,
+    providers_supported: [],
+    token_signing_alg_value: 'ES512',
+    access_token_endpoint_grant_types_supported: ['mytoken'],
+    mytoken_endpoint_grant_types_supported: ['oidc_flow', 'mytoken', 'transfer_code', 'polling_code'],
+    mytoken_endpoint_oidc_flows_supported: ['authorization_code'],
+    response_types_supported: ['token', 'short_token', 'transfer_code'],
+    restriction_claims_supported: ['nbf', 'exp', 'scope', 'audience', 'hosts', 'usages_AT', 'usages_other'],
+  };
+}
+
+export async function startStubServer(): Promise<StubServer> {
+  const requests: RecordedRequest[] = [];
+  const replies = new Map<string, StubReply | ((req: RecordedRequest) => StubReply)>();
+  const sockets = new Set<net.Socket>();
+  let url = '';
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const rec: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), time: Date.now() };
+      requests.push(rec);
+      const set = replies.get(`${rec.method} ${path}`);
+      let reply: StubReply;
+      if (set) reply = typeof set === 'function' ? set(rec) : set;
+      else if (rec.method === 'GET' && path.endsWith(CONFIG_PATH)) {
+        reply = { status: 200, headers: { 'cache-control': 'no-store' }, body: stubConfiguration(url + path.slice(0, -CONFIG_PATH.length)) };
+      } else reply = { status: 404, body: { error: 'not_found', error_description: path } };
+      if (reply === 'hang') return; // keep the connection open, never answer
+      const raw = typeof reply.body === 'string' ? reply.body : reply.body === undefined ? '' : JSON.stringify(reply.body);
+      const type = typeof reply.body === 'string' ? 'text/html; charset=utf-8' : 'application/json';
+      res.writeHead(reply.status ?? 200, { 'content-type': type, 'content-length': Buffer.byteLength(raw), ...reply.headers });
+      res.end(raw);
+    });
+  });
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    requests,
+    on(method, path, reply) {
+      replies.set(`${method.toUpperCase()} ${path}`, reply);
+    },
+    reset() {
+      replies.clear();
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface SilentServer {
+  url: string;
+  /** connections accepted so far */
+  connections: number;
+  close(): Promise<void>;
+}
+
+/** Accepts TCP connections and never sends a byte. */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<net.Socket>();
+  const state = { connections: 0 };
+  const server = net.createServer((s) => {
+    state.connections++;
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    get connections() {
+      return state.connections;
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The URL of a loopback port nothing listens on (it was free a moment ago). */
+export async function closedPortUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+// ---- small helpers -------------------------------------------------------------------------
+
+/** The requests recorded after the first `from` ones. */
+export function since<T>(requests: T[], from: number): T[] {
+  return requests.slice(from);
+}
+
+/** The decoded JSON bodies of the POSTs to `path` among `requests`. */
+export function postBodies(requests: { method: string; path: string; body: string }[], path: string): Record<string, unknown>[] {
+  return requests.filter((r) => r.method === 'POST' && r.path === path).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+}
+
+/** The payload of a JWT (no verification), or undefined when it is not a three-part JWT. */
+export function jwtPayload(token: string): Record<string, unknown> | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    return JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An unsigned JWT (`alg: none`, empty signature) with the given payload. */
+export function unsignedJwt(payload: Record<string, unknown>): string {
+  const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${enc({ alg: 'none' })}.${enc(payload)}.`;
+}
+
+/** The names in a folder, sorted. */
+export function listDir(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+/** Mytoken JWTs (ES512, `eyJ...`) found in a text. */
+export function jwtsIn(text: string): string[] {
+  return text.match(/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g) ?? [];
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const homes: string[] = [];
+
+/** A fresh temporary HOME (helpers' tempHome) that removeHomes() deletes again. */
+export function freshHome(): string {
+  const home = tempHome();
+  homes.push(home);
+  return home;
+}
+
+/** Deletes the HOMEs made by freshHome() in this test file. */
+export function removeHomes(): void {
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+}
