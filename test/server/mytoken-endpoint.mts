@@ -124,7 +124,7 @@ async function subToken(ctx: ServerContext, req: Req, res: ServerResponse, body:
   // 4. restrictions allow an "other" usage
   const clause = ctx.tokens.chargedClause(parent, 'other', req.info, ctx.net);
   // 5. issuer
-  if (parsed.oidcIssuer !== undefined && parsed.oidcIssuer !== parent.oidcIss) {
+  if (parsed.oidcIssuer && parsed.oidcIssuer !== parent.oidcIss) {
     throw badRequest('token not for specified issuer');
   }
   // 6. refresh token

@@ -200,10 +200,17 @@ export async function startOP(opts: OPOptions): Promise<LocalOP> {
       if (prompt.name === 'login') {
         result = { login: { accountId: TEST_USER } };
       } else {
-        const grant = grantId
-          ? await provider.Grant.find(grantId)
-          : new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
-        if (!grant) throw new Error('grant not found');
+        // Always a fresh grant (a copy of the session's previous one): every mytoken gets a refresh
+        // token of its own grant, so revoking one at the OP never takes other mytokens' tokens along.
+        const grant = new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
+        const previous = grantId ? await provider.Grant.find(grantId) : undefined;
+        if (previous) {
+          const scope = previous.getOIDCScope();
+          if (scope) grant.addOIDCScope(scope);
+          const claims = previous.getOIDCClaims();
+          if (claims.length) grant.addOIDCClaims(claims);
+          for (const [rs, s] of Object.entries(previous.resources ?? {})) grant.addResourceScope(rs, s);
+        }
         const d = prompt.details as {
           missingOIDCScope?: string[];
           missingOIDCClaims?: string[];

@@ -113,6 +113,8 @@ export class TokenStore {
   readonly byMomId = new Map<string, string>();
   readonly shortTokens = new Map<string, ShortTokenEntry>();
   readonly transferCodes = new Map<string, TransferCodeEntry>();
+  /** Called with OP refresh tokens that no remaining mytoken uses (the server revokes them at the OP). */
+  onUnusedRefreshTokens?: (rts: string[]) => void;
 
   private constructor(
     readonly issuer: string,
@@ -426,10 +428,10 @@ export class TokenStore {
   }
 
   /**
-   * Revokes (deletes) a token, with `recursive` its whole subtree. Returns the refresh tokens no
-   * longer used by any remaining mytoken (the caller revokes them at the OP).
+   * Revokes (deletes) a token, with `recursive` its whole subtree. Refresh tokens no longer used by
+   * any remaining mytoken are handed to `onUnusedRefreshTokens`.
    */
-  revoke(r: TokenRecord, recursive: boolean): string[] {
+  revoke(r: TokenRecord, recursive: boolean): void {
     const victims: TokenRecord[] = [];
     const collect = (t: TokenRecord) => {
       victims.push(t);
@@ -451,7 +453,8 @@ export class TokenStore {
     for (const [s, e] of this.shortTokens) if (gone.has(e.jti)) this.shortTokens.delete(s);
     for (const [c, e] of this.transferCodes) if (gone.has(e.jti)) this.transferCodes.delete(c);
     const stillUsed = new Set([...this.tokens.values()].map((t) => t.refresh));
-    return [...holders].filter((h) => !stillUsed.has(h) && h.rt).map((h) => h.rt!);
+    const unused = [...holders].filter((h) => !stillUsed.has(h) && h.rt).map((h) => h.rt!);
+    if (unused.length) this.onUnusedRefreshTokens?.(unused);
   }
 }
 

@@ -1,0 +1,243 @@
+// The local mytoken server: a TypeScript implementation of spec/server-api.md on 127.0.0.1, with a
+// real OpenID Provider (oidc-provider) behind it. Test peer of the e2e tests and the demo.
+//
+// Modules:  index (this: start/stop, test drivers approve/decline/mint)   main (`npm run server`)
+//   op              the OpenID Provider (oidc-provider, headless login/consent)   quiet: silences it
+//   router, http    route table, request recording, body decoding, replies, error rendering
+//   discovery       configuration document, JWKS, settings metadata
+//   mytoken-endpoint  POST /api/v0/token/my (all grant types) and /api/v0/token/transfer
+//   access-endpoint   POST /api/v0/token/access (refresh-token grants at the OP)
+//   revocation      POST /api/v0/token/revoke
+//   consent         /c/{code}, /redirect, /native pages
+//   tokens          mytoken JWTs, short tokens, transfer codes, validation, counters, rotation, events
+//   flows           pending OIDC flows, consent and polling codes
+//   restrictions, capabilities, templates, requests   the rules of spec sections 3, 5.2-5.5, 5.13
+//   testing         helpers for the HTTP-level tests in test/e2e/server-*.test.mts
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as oidc from 'openid-client';
+import { defaultApproval } from './consent.mjs';
+import type { ResolvedOptions, ServerContext } from './context.mjs';
+import { FlowStore } from './flows.mjs';
+import { startOP } from './op.mjs';
+import type { LocalOP } from './op.mjs';
+import { OP_SCOPES } from './op.mjs';
+import type { NetInfo } from './restrictions.mjs';
+import { createListener } from './router.mjs';
+import type { RecordedRequest } from './router.mjs';
+import { MemoryTemplateStore } from './templates.mjs';
+import { TokenStore } from './tokens.mjs';
+import { sleep } from './util.mjs';
+
+export type { RecordedRequest } from './router.mjs';
+
+export interface LocalServerOptions {
+  /** polling interval announced in oidc_flow replies; default 5 */
+  interval?: number;
+  /** lifetime (s) of polling codes, transfer codes, pending flows; default 300 */
+  expiresIn?: number;
+  /** default true: GET /c/{code} approves the request unchanged and redirects (303) to the OP */
+  autoApprove?: boolean;
+  /** default false = server 0.10 behaviour (flag ignored, silent tightening); true = documented 400s */
+  errorOnRestrictions?: boolean;
+  /** Cache-Control max-age (s) on the discovery document and settings metadata; default 300 */
+  discoveryMaxAge?: number;
+  /** IP -> ISO country code (loopback and private addresses default to "DE") */
+  geoip?: Record<string, string>;
+  /** IP -> reverse-DNS names, for hosts restrictions */
+  ptr?: Record<string, string[]>;
+  /** mytoken server port, default 0 (random); always 127.0.0.1 */
+  port?: number;
+  /** OP port, default 0 */
+  opPort?: number;
+}
+
+export interface LocalServer {
+  /** mytoken issuer URL, e.g. http://127.0.0.1:PORT (no trailing slash) */
+  url: string;
+  /** the OP's issuer URL */
+  issuer: string;
+  /** every request the mytoken server received (not the OP), in order */
+  requests: RecordedRequest[];
+  /** like `curl -sL -c jar -b jar URL`: GETs, follows redirects, keeps cookies, max 20 hops; resolves on /native */
+  approve(consentUri: string): Promise<void>;
+  /** POST /c/{code} with an empty body */
+  decline(consentUri: string): Promise<void>;
+  /** a complete oidc_flow over HTTP; resolves with the successful poll's JSON */
+  mint(request?: Record<string, unknown>): Promise<Record<string, any>>;
+  op: { refuseRefresh(on: boolean): void };
+  /** stops everything it started */
+  close(): Promise<void>;
+}
+
+const MAX_HOPS = 20;
+
+function isPrivateOrLoopback(ip: string): boolean {
+  return (
+    /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)/.test(ip) ||
+    ip === '::1' ||
+    /^f[cd][0-9a-f]{2}:/i.test(ip) ||
+    /^fe80:/i.test(ip)
+  );
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalServer> {
+  const resolved: ResolvedOptions = {
+    interval: opts.interval ?? 5,
+    expiresIn: opts.expiresIn ?? 300,
+    autoApprove: opts.autoApprove ?? true,
+    errorOnRestrictions: opts.errorOnRestrictions ?? false,
+    discoveryMaxAge: opts.discoveryMaxAge ?? 300,
+    geoip: { ...opts.geoip },
+    ptr: { ...opts.ptr },
+  };
+  const requests: RecordedRequest[] = [];
+  let ctx: ServerContext | undefined;
+  const server = http.createServer(createListener(() => ctx, requests));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let op: LocalOP | undefined;
+  try {
+    op = await startOP({ port: opts.opPort ?? 0, redirectUri: `${url}/redirect` });
+    const config = await oidc.discovery(
+      new URL(op.issuer),
+      op.clientId,
+      undefined,
+      oidc.ClientSecretBasic(op.clientSecret),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const net: NetInfo = {
+      ptr: (ip) => resolved.ptr[ip] ?? [],
+      country: (ip) => resolved.geoip[ip] ?? (isPrivateOrLoopback(ip) ? 'DE' : undefined),
+    };
+    ctx = {
+      url,
+      opts: resolved,
+      tokens: await TokenStore.create(url, resolved.expiresIn),
+      flows: new FlowStore(resolved.expiresIn),
+      templates: new MemoryTemplateStore(),
+      net,
+      op: { issuer: op.issuer, name: 'Local test OP', scopes: [...OP_SCOPES], config },
+    };
+  } catch (e) {
+    await Promise.all([closeServer(server), op?.close()]);
+    throw e;
+  }
+  const context = ctx;
+  const theOP = op;
+
+  // best-effort revocation at the OP of refresh tokens no mytoken uses any more (5.7)
+  const background = new Set<Promise<unknown>>();
+  context.tokens.onUnusedRefreshTokens = (rts) => {
+    for (const rt of rts) {
+      const p = oidc
+        .tokenRevocation(context.op.config, rt, { token_type_hint: 'refresh_token' })
+        .catch(() => undefined)
+        .finally(() => background.delete(p));
+      background.add(p);
+    }
+  };
+
+  async function approve(consentUri: string): Promise<void> {
+    const jar = new Map<string, string>();
+    let target = consentUri;
+    for (let hop = 0; hop <= MAX_HOPS; hop++) {
+      const headers: Record<string, string> = {};
+      if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(target, { redirect: 'manual', headers });
+      for (const c of res.headers.getSetCookie()) {
+        const kv = c.split(';')[0]!;
+        const i = kv.indexOf('=');
+        if (i > 0) jar.set(kv.slice(0, i).trim(), kv.slice(i + 1));
+      }
+      const text = await res.text();
+      const here = new URL(target);
+      if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
+        target = new URL(res.headers.get('location')!, target).href;
+        continue;
+      }
+      if (res.status === 200 && here.origin === url && here.pathname === '/native') return;
+      const consent = /^\/c\/([^/]+)$/.exec(here.pathname);
+      if (res.status === 200 && here.origin === url && consent) {
+        // consent page without auto-approval: submit the request unchanged, as the page's button does
+        const flow = context.flows.get(decodeURIComponent(consent[1]!));
+        if (!flow) throw new Error(`approve: consent request ${target} vanished`);
+        const r = await fetch(target, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(defaultApproval(flow)),
+        });
+        const j = (await r.json().catch(() => ({}))) as Record<string, unknown>;
+        if (r.status !== 278 || typeof j.authorization_uri !== 'string') {
+          throw new Error(`approve: approval at ${target} failed: HTTP ${r.status} ${JSON.stringify(j)}`);
+        }
+        target = j.authorization_uri;
+        continue;
+      }
+      const snippet = text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>|<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+      throw new Error(`approve: stuck at ${target}: HTTP ${res.status} ${snippet.slice(0, 300)}`);
+    }
+    throw new Error(`approve: more than ${MAX_HOPS} redirects starting at ${consentUri}`);
+  }
+
+  async function decline(consentUri: string): Promise<void> {
+    const res = await fetch(consentUri, { method: 'POST' });
+    const text = await res.text();
+    if (res.status !== 278) throw new Error(`decline: HTTP ${res.status} ${text.slice(0, 300)}`);
+  }
+
+  async function mint(request: Record<string, unknown> = {}): Promise<Record<string, any>> {
+    const post = (body: unknown) =>
+      fetch(`${url}/api/v0/token/my`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const start = await post({ grant_type: 'oidc_flow', oidc_issuer: theOP.issuer, ...request });
+    const flow = (await start.json()) as Record<string, any>;
+    if (start.status !== 200 || typeof flow.consent_uri !== 'string' || typeof flow.polling_code !== 'string') {
+      throw new Error(`mint: oidc_flow failed: HTTP ${start.status} ${JSON.stringify(flow)}`);
+    }
+    await approve(flow.consent_uri);
+    for (let i = 0; i < 100; i++) {
+      const res = await post({ grant_type: 'polling_code', polling_code: flow.polling_code });
+      const j = (await res.json()) as Record<string, any>;
+      if (res.status === 200) return j;
+      if (res.status !== 428) throw new Error(`mint: polling failed: HTTP ${res.status} ${JSON.stringify(j)}`);
+      await sleep(20);
+    }
+    throw new Error('mint: the flow did not complete');
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    issuer: theOP.issuer,
+    requests,
+    approve,
+    decline,
+    mint,
+    op: { refuseRefresh: (on: boolean) => theOP.refuseRefresh(on) },
+    close: () =>
+      (closing ??= (async () => {
+        await closeServer(server);
+        await Promise.all([...background]);
+        await theOP.close();
+      })()),
+  };
+}

@@ -1,0 +1,159 @@
+// Routing of the local mytoken server: route table (spec 1.1), request recording, CORS,
+// the catch-all 404 (1.5) and error rendering (1.4).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { handleAccessToken } from './access-endpoint.mjs';
+import { handleConsentPage, handleConsentPost, handleNative, handleNativeAbort, handleRedirect } from './consent.mjs';
+import type { ServerContext } from './context.mjs';
+import { handleConfiguration, handleJwks, handleSettings } from './discovery.mjs';
+import { htmlPage, parseCookies, sendApiError, sendHtml, sendHtmlError, sendJson } from './http.mjs';
+import type { Req } from './http.mjs';
+import { handleMytokenEndpoint, handleTransferEndpoint } from './mytoken-endpoint.mjs';
+import { normalizeIP } from './restrictions.mjs';
+import { handleRevoke } from './revocation.mjs';
+import { ApiError, escapeHtml } from './util.mjs';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: import('node:http').IncomingHttpHeaders;
+  body: string;
+  time: number;
+}
+
+type Handler = (ctx: ServerContext, req: Req, res: ServerResponse) => Promise<void>;
+
+interface Route {
+  method: string;
+  path: string | RegExp;
+  /** names of the RegExp groups */
+  params?: string[];
+  handler: Handler;
+  /** browser route: errors are rendered as HTML pages */
+  html?: boolean;
+}
+
+const ROUTES: Route[] = [
+  { method: 'GET', path: '/.well-known/mytoken-configuration', handler: handleConfiguration },
+  { method: 'GET', path: '/.well-known/openid-configuration', handler: handleConfiguration },
+  { method: 'GET', path: '/jwks', handler: handleJwks },
+  { method: 'POST', path: '/api/v0/token/my', handler: handleMytokenEndpoint },
+  { method: 'POST', path: '/api/v0/token/access', handler: handleAccessToken },
+  { method: 'POST', path: '/api/v0/token/revoke', handler: handleRevoke },
+  { method: 'POST', path: '/api/v0/token/transfer', handler: handleTransferEndpoint },
+  { method: 'GET', path: '/api/v0/settings', handler: handleSettings },
+  { method: 'GET', path: /^\/c\/([^/]+)$/, params: ['code'], handler: handleConsentPage, html: true },
+  { method: 'POST', path: /^\/c\/([^/]+)$/, params: ['code'], handler: handleConsentPost },
+  { method: 'GET', path: '/redirect', handler: handleRedirect, html: true },
+  { method: 'GET', path: '/native', handler: handleNative, html: true },
+  { method: 'GET', path: '/native/abort', handler: handleNativeAbort, html: true },
+];
+
+function match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+  const m = method === 'HEAD' ? 'GET' : method;
+  for (const route of ROUTES) {
+    if (route.method !== m) continue;
+    if (typeof route.path === 'string') {
+      if (route.path === path) return { route, params: {} };
+    } else {
+      const r = route.path.exec(path);
+      if (r) {
+        const params: Record<string, string> = {};
+        (route.params ?? []).forEach((name, i) => (params[name] = decodeURIComponent(r[i + 1]!)));
+        return { route, params };
+      }
+    }
+  }
+  return undefined;
+}
+
+const isCorsPath = (p: string) => p.startsWith('/api/') || p.startsWith('/.well-known/') || p === '/jwks' || p.startsWith('/static/');
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The request listener of the mytoken server. `getCtx` is undefined until start-up finished. */
+export function createListener(getCtx: () => ServerContext | undefined, recorded: RecordedRequest[]) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const entry: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+      body: '',
+      time: Date.now(),
+    };
+    recorded.push(entry);
+    readBody(req)
+      .then(async (body) => {
+        entry.body = body;
+        await handle(getCtx(), req, res, body);
+      })
+      .catch((e: unknown) => {
+        if (!res.headersSent) sendApiError(res, new ApiError(500, 'internal_server_error', String((e as Error)?.message ?? e)));
+        else res.end();
+      });
+  };
+}
+
+async function handle(ctx: ServerContext | undefined, req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+  const method = req.method ?? 'GET';
+  const base = ctx?.url ?? 'http://127.0.0.1';
+  const url = new URL(req.url ?? '/', base);
+  const path = url.pathname;
+  if (!ctx) {
+    sendApiError(res, new ApiError(503, 'temporarily_unavailable', 'server is starting'));
+    return;
+  }
+  if (isCorsPath(path)) {
+    res.setHeader('access-control-allow-origin', '*');
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+        'access-control-allow-headers': 'Authorization, Content-Type',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
+  }
+  const found = match(method, path);
+  if (!found) {
+    const wantsHtml = String(req.headers.accept ?? '').includes('text/html');
+    if (path.startsWith('/api/') || !wantsHtml) {
+      sendJson(res, 404, { error: 'not_found', error_description: path });
+    } else {
+      sendHtml(res, 404, htmlPage('Not found', `<h1>Not found</h1><p>${escapeHtml(path)}</p>`));
+    }
+    return;
+  }
+  const r: Req = {
+    method,
+    path,
+    url,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    info: {
+      ip: normalizeIP(req.socket.remoteAddress ?? '127.0.0.1'),
+      userAgent: String(req.headers['user-agent'] ?? ''),
+    },
+    cookies: parseCookies(req.headers.cookie),
+    params: found.params,
+  };
+  try {
+    await found.route.handler(ctx, r, res);
+  } catch (e) {
+    const err = e instanceof ApiError ? e : new ApiError(500, 'internal_server_error', String((e as Error)?.message ?? e));
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (found.route.html) sendHtmlError(res, err);
+    else sendApiError(res, err);
+  }
+}
