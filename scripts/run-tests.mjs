@@ -13,5 +13,5 @@ const files = dirs.flatMap((d) => {
 });
 const extra = process.argv.slice(2);
 const selected = extra.length ? files.filter((f) => extra.some((e) => f.includes(e))) : files;
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...selected], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...selected], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -4,6 +4,7 @@ import { requestAccessToken } from '../api/tokens.js';
 import { MytokenError } from '../errors.js';
 import { reportWriteBack, writeToken } from '../output/terminal.js';
 import { withMytoken } from '../tokens/rotation.js';
+import { checkOutputTarget } from '../tokens/source.js';
 import type { Context } from './context.js';
 import { addFlags, type FlagSpec, list, readFlags, str } from './flags.js';
 import { addTokenSourceFlags, readTokenSource } from './options/token-source.js';
@@ -29,6 +30,7 @@ export function atCommand(ctx: () => Context): Command {
     const c = ctx();
     const v = readFlags(cmd, flags, c.env);
     const found = await c.requireMytoken(readTokenSource(cmd, c.env));
+    checkOutputTarget(str(v.out), found);
     const server = c.serverFor(found.token);
     // No abort signal on the request itself: a rotated token must reach the file.
     const { value, writeBack } = await withMytoken(

@@ -9,6 +9,7 @@ import { MytokenError, UsageError } from '../errors.js';
 import { loginDone, loginProgress, reportWriteBack, showLoginUrl, writeToken } from '../output/terminal.js';
 import { newTokenRequest, parseCapabilities } from '../request/mytoken.js';
 import { withMytoken } from '../tokens/rotation.js';
+import { checkOutputTarget } from '../tokens/source.js';
 import type { Context } from './context.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
 import { addTokenSourceFlags, readTokenSource } from './options/token-source.js';
@@ -82,6 +83,7 @@ export function mtCommand(ctx: () => Context): Command {
 
     if (found) {
       // A sub-token has the parent's properties unless the user restricts them.
+      checkOutputTarget(out, found);
       const server = c.serverFor(found.token);
       const req = newTokenRequest({ ...base, capabilities });
       const { value, writeBack } = await withMytoken(

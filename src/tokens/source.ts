@@ -1,6 +1,6 @@
 // Where the mytoken comes from: --MT, --MT-prompt, --MT-env, --MT-file, then WLCG discovery.
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { firstLine } from './files.js';
 
@@ -126,5 +126,13 @@ export function rereadToken(found: FoundToken): FoundToken {
     return token ? { ...found, token } : found;
   } catch {
     return found;
+  }
+}
+
+/** Refuses an output file that is the file the mytoken came from: writing there would lose it. */
+export function checkOutputTarget(out: string | undefined, found: FoundToken | undefined): void {
+  if (!out || !found?.file || out === '-' || out === '/dev/stdout') return;
+  if (resolve(out) === resolve(found.file)) {
+    throw new UsageError(`-o ${out} is the file the mytoken comes from; writing there would lose the mytoken`, 'write the new token to another file');
   }
 }

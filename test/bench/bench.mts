@@ -1,6 +1,6 @@
 // `npm run bench`: start-up and request cost of the client, as ratios against `node -e 0` and
 // against one curl request to the same local server, measured side by side in one run.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,12 +10,19 @@ const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'mytoken');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
-function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return ms;
+// Asynchronous on purpose: the local server runs in this process and must keep answering.
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (status !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${status}): ${stderr}`));
+      else resolvePromise(ms);
+    });
+  });
 }
 
 const median = (xs: number[]) => {
@@ -43,9 +50,9 @@ async function main() {
       ['mytoken AT --MT-file (warm cache)', process.execPath, [BIN, 'AT', '--MT-file', file]],
     ];
     // warm up: fills the discovery cache and the OS file cache
-    for (const [, cmd, args] of cases) time(cmd, args, env);
+    for (const [, cmd, args] of cases) await time(cmd, args, env);
     const samples = new Map<string, number[]>(cases.map(([n]) => [n, []]));
-    for (let i = 0; i < RUNS; i++) for (const [n, cmd, args] of cases) samples.get(n)!.push(time(cmd, args, env));
+    for (let i = 0; i < RUNS; i++) for (const [n, cmd, args] of cases) samples.get(n)!.push(await time(cmd, args, env));
     const base = median(samples.get('node -e 0')!);
     const curl = median(samples.get('curl: one AT request')!);
     const atPosts = server.requests.filter((r) => r.path.startsWith('/api/v0/token/access')).length;
