@@ -1,5 +1,5 @@
 // Builds the command tree and runs it. The only place that sets the exit status.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { normalizeArgv } from './cli/argv.js';
 import { atCommand } from './cli/at.js';
 import { addGlobalFlags, Context } from './cli/context.js';
@@ -43,6 +43,11 @@ function inherit(cmd: Command, root: Command): void {
   cmd.configureOutput(root.configureOutput());
   cmd.showSuggestionAfterError(true);
   cmd.helpOption('-h, --help', 'show help');
+  cmd.configureHelp({
+    showGlobalOptions: true,
+    // --version works on the root only
+    visibleGlobalOptions: (c) => Object.assign(new Help(), { showGlobalOptions: true }).visibleGlobalOptions(c).filter((o) => o.long !== '--version'),
+  });
   cmd.enablePositionalOptions();
   inheritFlags(cmd);
   for (const c of cmd.commands) inherit(c, root);

@@ -56,7 +56,7 @@ export function mtCommand(ctx: () => Context): Command {
     .aliases(['mt', 'mytoken'])
     .summary('get a new mytoken')
     .description(
-      'Get a new mytoken: from a transfer code (--TC), as a sub-token of the mytoken given (which must have the\n' +
+      'Get a new mytoken: from a transfer code (--TC), as a sub-token of the mytoken given (which must have the ' +
         'create_mytoken capability), or by logging in at an OpenID provider when there is no mytoken or --oidc is given.',
     )
     .allowExcessArguments(true);
