@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
-import { run, writeConfig } from './helpers.mjs';
+import { run } from './helpers.mjs';
 import { startProxy } from './proxy.mjs';
 import {
   CONFIG_PATH,
   type StubServer,
   closedPortUrl,
-  freshHome,
   jwtPayload,
   listDir,
   postBodies,
@@ -19,6 +18,7 @@ import {
   startSilentServer,
   startStubServer,
   removeHomes,
+  homeWithConfig,
 } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
@@ -42,11 +42,7 @@ after(async () => {
   await S?.close();
 });
 
-function homeFor(instance: string = S.url): string {
-  const home = freshHome();
-  writeConfig(home, `instance: "${instance}"\n`);
-  return home;
-}
+const homeFor = (instance: string = S.url): string => homeWithConfig(instance);
 
 /** A HOME and, in its own folder, a token file with `content`. */
 function withTokenFile(content: string, instance?: string) {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
-import { run, writeConfig } from './helpers.mjs';
-import { freshHome, postBodies, removeHomes, since } from './stub-server.mjs';
+import { run } from './helpers.mjs';
+import { postBodies, removeHomes, since, homeWithConfig } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
 
@@ -46,11 +46,7 @@ after(async () => {
   await S?.close();
 });
 
-function homeFor(extraConfig = ''): string {
-  const home = freshHome();
-  writeConfig(home, `instance: "${S.url}"\n${extraConfig}`);
-  return home;
-}
+const homeFor = (extraConfig = ''): string => homeWithConfig(S.url, extraConfig);
 
 /** Runs `mytoken AT` without a token flag and returns the mytoken it sent (or undefined). */
 async function sentByAt(home: string, env: Record<string, string | undefined> = {}): Promise<unknown> {

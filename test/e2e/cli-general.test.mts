@@ -15,6 +15,7 @@ import {
   since,
   startStubServer,
   type StubServer,
+  homeWithConfig,
 } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
@@ -41,11 +42,7 @@ after(async () => {
 });
 
 /** A fresh HOME whose config points at `instance` (default: the local server). */
-function homeFor(instance: string = S.url): string {
-  const home = freshHome();
-  writeConfig(home, `instance: "${instance}"\n`);
-  return home;
-}
+const homeFor = (instance: string = S.url): string => homeWithConfig(instance);
 
 /** A token file with the (real) mytoken, alone in its folder under `home`. */
 function tokenFile(home: string): { dir: string; file: string; content: string } {

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { startLocalServer } from '../server/index.mjs';
-import { type RunResult, consentUrl, finished, run, spawnCli, writeConfig } from './helpers.mjs';
-import { freshHome, listDir, type RecordedRequest, removeHomes, since, sleep } from './stub-server.mjs';
+import { type RunResult, consentUrl, finished, run, spawnCli } from './helpers.mjs';
+import { listDir, type RecordedRequest, removeHomes, since, sleep, homeWithConfig } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
 
@@ -27,11 +27,8 @@ after(async () => {
   await Promise.all([S?.close(), SX?.close()]);
 });
 
-function homeFor(extraConfig = '', instance: string = S.url): string {
-  const home = freshHome();
-  writeConfig(home, `instance: "${instance}"\nuse_wlcg_token_discovery: false\n${extraConfig}`);
-  return home;
-}
+const homeFor = (extraConfig = '', instance: string = S.url): string =>
+  homeWithConfig(instance, `use_wlcg_token_discovery: false\n${extraConfig}`);
 
 const myPosts = (reqs: RecordedRequest[]) => reqs.filter((q) => q.method === 'POST' && q.path === MY);
 const bodyOf = (q: RecordedRequest) => JSON.parse(q.body) as Record<string, unknown>;

@@ -6,8 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
-import { run, writeConfig } from './helpers.mjs';
-import { freshHome, listDir, postBodies, removeHomes, since, startStubServer, type StubServer } from './stub-server.mjs';
+import { run } from './helpers.mjs';
+import { listDir, postBodies, removeHomes, since, startStubServer, type StubServer, homeWithConfig } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
 
@@ -32,11 +32,7 @@ after(async () => {
   await S?.close();
 });
 
-function homeFor(extraConfig = '', instance: string = S.url): string {
-  const home = freshHome();
-  writeConfig(home, `instance: "${instance}"\n${extraConfig}`);
-  return home;
-}
+const homeFor = (extraConfig = '', instance: string = S.url): string => homeWithConfig(instance, extraConfig);
 
 async function runMt(args: string[], opts: Parameters<typeof run>[1]) {
   const n = S.requests.length;

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
-import { run, writeConfig } from './helpers.mjs';
+import { run } from './helpers.mjs';
 import {
   CONFIG_PATH,
-  freshHome,
   jwtPayload,
   jwtsIn,
   listDir,
@@ -16,6 +15,7 @@ import {
   removeHomes,
   since,
   unsignedJwt,
+  homeWithConfig,
 } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
@@ -38,11 +38,7 @@ after(async () => {
   await Promise.all([S?.close(), S2?.close()]);
 });
 
-function homeFor(instance: string = S.url): string {
-  const home = freshHome();
-  writeConfig(home, `instance: "${instance}"\n`);
-  return home;
-}
+const homeFor = (instance: string = S.url): string => homeWithConfig(instance);
 
 /** A fresh folder for token files (apart from HOME, so its listing is only the test's files). */
 function tokenDir(home: string): string {

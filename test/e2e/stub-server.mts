@@ -4,7 +4,7 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { readdirSync, rmSync } from 'node:fs';
-import { tempHome } from './helpers.mjs';
+import { tempHome, writeConfig } from './helpers.mjs';
 
 export interface RecordedRequest {
   method: string;
@@ -195,4 +195,11 @@ export function freshHome(): string {
 /** Deletes the HOMEs made by freshHome() in this test file. */
 export function removeHomes(): void {
   for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+}
+
+/** A fresh HOME whose config file points at `instance`, followed by the lines `extraConfig`. */
+export function homeWithConfig(instance: string, extraConfig = ''): string {
+  const home = freshHome();
+  writeConfig(home, `instance: "${instance}"\n${extraConfig}`);
+  return home;
 }
