@@ -130,3 +130,21 @@ export function parseBool(v: string): boolean | undefined {
 export const str = (v: FlagValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 export const list = (v: FlagValue | undefined): string[] => (Array.isArray(v) ? v : []);
 export const bool = (v: FlagValue | undefined): boolean => v === true;
+
+/**
+ * An integer flag value as upstream reads it (Go strconv.ParseInt with base 0): decimal, 0x.. hex,
+ * 0o.. or leading-0 octal, 0b.. binary, `_` between digits. undefined when it is not one.
+ */
+export function parseGoInt(v: string): number | undefined {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*)$/.exec(v);
+  if (!m) return undefined;
+  const digits = m[2]!;
+  if (/__|_$/.test(digits)) return undefined; // an underscore only between digits
+  let n: bigint;
+  if (/^0[oO]/.test(digits)) n = BigInt(`0o${digits.slice(2).replaceAll('_', '')}`);
+  else if (/^0[0-7_]+$/.test(digits)) n = BigInt(`0o${digits.slice(1).replaceAll('_', '')}`);
+  else n = BigInt(digits.replaceAll('_', ''));
+  if (m[1] === '-') n = -n;
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return Number(n);
+}

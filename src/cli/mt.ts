@@ -7,15 +7,27 @@ import type { MytokenRequest, MytokenResponse } from '../api/types.js';
 import { resolveProvider } from '../config/config.js';
 import { MytokenError, UsageError } from '../errors.js';
 import { loginDone, loginProgress, reportWriteBack, showLoginUrl, writeToken } from '../output/terminal.js';
-import { newTokenRequest, parseCapabilities } from '../request/mytoken.js';
+import { forGrant, newTokenRequest, type NewTokenOptions, parseCapabilities } from '../request/mytoken.js';
+import { addRestrictionFlags, readRestrictionFlags } from './options/restrictions.js';
+import { addRotationFlags, readRotationFlags } from './options/rotation.js';
 import { withMytoken } from '../tokens/rotation.js';
 import { checkOutputTarget } from '../tokens/source.js';
 import type { Context } from './context.js';
-import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
+import { addFlags, bool, type FlagSpec, list, readFlags, str } from './flags.js';
 import { addTokenSourceFlags, readTokenSource } from './options/token-source.js';
 import { helpIfAsked } from './help.js';
 
 const flags: FlagSpec[] = [
+  {
+    key: 'profile',
+    names: ['--profile'],
+    value: 'PROFILE',
+    env: ['MYTOKEN_PROFILE'],
+    description: 'start from this request: a JSON mytoken request, or server-side profile names separated by spaces (see mytoken profiles)',
+  },
+];
+
+const moreFlags: FlagSpec[] = [
   { key: 'tc', names: ['--TC'], value: 'TRANSFER_CODE', env: ['MYTOKEN_TC'], description: 'exchange this transfer code for the mytoken it stands for' },
   { key: 'oidc', names: ['--oidc'], description: 'log in with OpenID Connect even when a mytoken is available' },
   {
@@ -33,6 +45,9 @@ const flags: FlagSpec[] = [
     description: 'capabilities of the new mytoken: names separated by spaces, a JSON array, or @template',
     defaultText: 'default_token_capabilities from the config file when logging in; the parent\'s for a sub-token',
   },
+];
+
+const lastFlags: FlagSpec[] = [
   { key: 'name', names: ['-n', '--name'], value: 'NAME', description: 'name of the new mytoken (token_name_prefix from the config is put in front)' },
   {
     key: 'tokenType',
@@ -41,6 +56,7 @@ const flags: FlagSpec[] = [
     description: 'form of the new mytoken: token (a JWT), short, or transfer (a transfer code to use on another machine)',
     defaultText: 'token',
   },
+  { key: 'tags', names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the new mytoken with this tag' },
   { key: 'out', names: ['-o', '--out'], value: 'FILE', description: 'write the mytoken to FILE (mode 0600) instead of stdout' },
 ];
 
@@ -61,12 +77,16 @@ export function mtCommand(ctx: () => Context): Command {
     )
     .allowExcessArguments(true);
   addFlags(cmd, flags);
+  addRestrictionFlags(cmd);
+  addFlags(cmd, moreFlags);
+  addRotationFlags(cmd);
+  addFlags(cmd, lastFlags);
   addTokenSourceFlags(cmd);
   cmd.action(async (...args: unknown[]) => {
     const operands = (args[args.length - 1] as Command).args;
     if (helpIfAsked(cmd, operands[0])) return;
     const c = ctx();
-    const v = readFlags(cmd, flags, c.env);
+    const v = readFlags(cmd, [...flags, ...moreFlags, ...lastFlags], c.env);
     const out = str(v.out);
 
     const tc = str(v.tc);
@@ -77,19 +97,29 @@ export function mtCommand(ctx: () => Context): Command {
       return;
     }
 
-    const capabilities = parseCapabilities(str(v.capability));
-    const base = { name: str(v.name), tokenType: str(v.tokenType) ?? 'token', namePrefix: c.config().tokenNamePrefix };
+    // Everything the client can check is checked before a mytoken is read or a request is sent.
+    const options: NewTokenOptions = {
+      profile: str(v.profile),
+      name: str(v.name),
+      tokenType: str(v.tokenType) ?? 'token',
+      ...readRotationFlags(cmd, c.env),
+      ...readRestrictionFlags(cmd, c.env),
+      capabilities: parseCapabilities(str(v.capability)),
+      tags: list(v.tags),
+      namePrefix: c.config().tokenNamePrefix,
+    };
+    const subTokenRequest = newTokenRequest(options);
+    const loginRequest = newTokenRequest({ ...options, defaultCapabilities: c.config().defaultTokenCapabilities });
     const found = bool(v.oidc) ? undefined : await c.findMytoken(readTokenSource(cmd, c.env));
 
     if (found) {
       // A sub-token has the parent's properties unless the user restricts them.
       checkOutputTarget(out, found);
       const server = c.serverFor(found.token);
-      const req = newTokenRequest({ ...base, capabilities });
       const { value, writeBack } = await withMytoken(
         found,
         async (mytoken) => {
-          const body: MytokenRequest = { grant_type: 'mytoken', ...req, mytoken, error_on_restrictions: true };
+          const body: MytokenRequest = { ...forGrant(subTokenRequest, 'mytoken'), mytoken, error_on_restrictions: true };
           const res = await requestMytoken(server, body);
           return { value: res, tokenUpdate: res.token_update?.mytoken };
         },
@@ -102,20 +132,16 @@ export function mtCommand(ctx: () => Context): Command {
     }
 
     const cfg = c.config();
-    const provider = str(v.provider) || cfg.defaultProvider;
-    if (!provider) {
+    const provider = str(v.provider) || (loginRequest.oidc_issuer ? undefined : cfg.defaultProvider);
+    if (!provider && !loginRequest.oidc_issuer) {
       throw new UsageError(
         'no OpenID provider to log in with',
         'pass -i NAME|URL, set default_provider in the config file, or pass a mytoken to create a sub-token',
       );
     }
-    const issuer = resolveProvider(provider, cfg);
+    const issuer = provider ? resolveProvider(provider, cfg) : loginRequest.oidc_issuer!;
     const server = c.serverFor();
-    const req: MytokenRequest = {
-      oidc_issuer: issuer,
-      grant_type: 'oidc_flow',
-      ...newTokenRequest({ ...base, capabilities: capabilities ?? cfg.defaultTokenCapabilities }),
-    };
+    const req = forGrant(loginRequest, 'oidc_flow', issuer);
     const start = await startAuthCodeFlow(server, req, c.signal);
     if (!start.consent_uri) throw new MytokenError(`the server ${server.instance} started no login (no consent_uri in its answer)`);
     showLoginUrl(start.consent_uri, true);

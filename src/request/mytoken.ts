@@ -2,6 +2,10 @@
 import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import type { MytokenRequest } from '../api/types.js';
+import { parseProfile } from './profile.js';
+import { type ClauseFlags, clauseFromFlags, type ParseContext, parseRestrictions, type RestrictionEntry } from './restrictions.js';
+import { combineRotation, parseRotation, type Rotation, type RotationFlags } from './rotation.js';
+import { nowSeconds, parseTimeValue } from './time.js';
 
 /** --token-type value → response_type sent (short → short_token, transfer → transfer_code). */
 export function responseType(tokenType: string): string {
@@ -49,20 +53,80 @@ export function applicationName(): string {
 }
 
 export interface NewTokenOptions {
+  /** --profile: request JSON or profile names */
+  profile?: string;
   name?: string;
   tokenType: string;
+  /** --rotation value and the rotation detail flags */
+  rotation?: string;
+  rotationFlags?: RotationFlags;
+  /** --restrictions value, and the name it came by (the flag or an environment variable) */
+  restrictions?: { value: string; source: string };
+  /** the single-clause flags; nbf and exp still as typed */
+  clause?: Omit<ClauseFlags, 'nbf' | 'exp'> & { nbf?: string; exp?: string };
+  /** --capability, parsed */
   capabilities?: string[];
+  tags?: string[];
   /** config token_name_prefix, <hostname> substituted */
   namePrefix: string;
+  /** requested when the request ends up with no capabilities and no profile (the login path) */
+  defaultCapabilities?: readonly string[];
 }
 
-/** The members common to every new-token request, in wire order. */
-export function newTokenRequest(o: NewTokenOptions): MytokenRequest {
+const NO_ROTATION_FLAGS: RotationFlags = { onAT: false, onOther: false, autoRevoke: false };
+
+/**
+ * The request for a new mytoken, built in upstream's order (profile, name, token type, rotation,
+ * restrictions, capabilities, tags, default capabilities), keys in wire order. Everything the
+ * client can check is checked here, before anything is sent.
+ */
+export function newTokenRequest(o: NewTokenOptions, ctx: ParseContext = { now: nowSeconds(), env: process.env }): MytokenRequest {
+  const base = o.profile ? parseProfile(o.profile, ctx) : {};
+  const name = o.name || base.name;
+  const rotation = combineRotation(
+    base.rotation as Rotation | undefined,
+    o.rotation ? parseRotation(o.rotation, '--rotation', ctx.env) : undefined,
+    o.rotationFlags ?? NO_ROTATION_FLAGS,
+  );
+
+  let restrictions = base.restrictions as RestrictionEntry[] | undefined;
+  const flagClause = o.clause && clauseFromFlags({ ...o.clause, nbf: parseTimeValue(o.clause.nbf ?? '', ctx.now), exp: parseTimeValue(o.clause.exp ?? '', ctx.now) });
+  if (o.restrictions?.value) {
+    if (flagClause) {
+      throw new UsageError(
+        `${o.restrictions.source} and the single-restriction flags (--exp, --nbf, -s, --aud, --host, --geo-ip-*, --usages-*) cannot be combined`,
+        `put every restriction into ${o.restrictions.source}, or leave it out${o.restrictions.source.startsWith('--') ? '' : ' (unset it)'} and use the flags`,
+      );
+    }
+    restrictions = parseRestrictions(o.restrictions.value, o.restrictions.source, ctx);
+  } else if (flagClause) {
+    restrictions = [flagClause];
+  }
+
+  let capabilities = o.capabilities ?? base.capabilities;
+  const tags = [...(base.tags ?? []), ...(o.tags ?? []).map((tag) => ({ tag }))];
+  if (tags.some((t) => !t.tag)) throw new UsageError('--tags: a tag name is empty');
+  if (!capabilities?.length && base.include === undefined && o.defaultCapabilities?.length) capabilities = [...o.defaultCapabilities];
+
   const req: MytokenRequest = {};
-  if (o.capabilities?.length) req.capabilities = o.capabilities;
-  const name = prefixedName(o.name, o.namePrefix);
-  if (name) req.name = name;
+  if (base.oidc_issuer) req.oidc_issuer = base.oidc_issuer;
+  if (base.grant_type) req.grant_type = base.grant_type;
+  if (restrictions?.length) req.restrictions = restrictions;
+  if (capabilities?.length) req.capabilities = capabilities;
+  const prefixed = prefixedName(name, o.namePrefix);
+  if (prefixed) req.name = prefixed;
   req.response_type = responseType(o.tokenType);
+  if (base.max_token_len) req.max_token_len = base.max_token_len;
+  if (rotation) req.rotation = rotation as Record<string, unknown>;
   req.application_name = applicationName();
+  if (base.include !== undefined) req.include = base.include;
+  if (base.subscribe_notifications) req.subscribe_notifications = base.subscribe_notifications;
+  if (tags.length) req.tags = tags;
   return req;
+}
+
+/** `req` for a grant type, keys still in wire order (oidc_issuer and grant_type first). */
+export function forGrant(req: MytokenRequest, grantType: string, oidcIssuer = req.oidc_issuer): MytokenRequest {
+  const { oidc_issuer: _issuer, grant_type: _grant, ...rest } = req;
+  return { ...(oidcIssuer ? { oidc_issuer: oidcIssuer } : {}), grant_type: grantType, ...rest };
 }
