@@ -1,7 +1,7 @@
 // --profile: a mytoken request given as JSON, or server-side profile names (spec cli.md 9.2).
 import { UsageError } from '../errors.js';
 import type { MytokenRequest } from '../api/types.js';
-import { clauseFromJson, includeValue, parseJson, type ParseContext, splitNames } from './restrictions.js';
+import { clauseFromJson, includeValue, isJsonText, parseJson, type ParseContext, splitNames } from './restrictions.js';
 import { rotationFromJson } from './rotation.js';
 
 const KEYS = [
@@ -28,8 +28,7 @@ function strings(v: unknown, key: string, where: string): string[] {
 /** A --profile value → the request members it gives. */
 export function parseProfile(value: string, ctx: ParseContext): MytokenRequest {
   const where = '--profile';
-  const t = value.trim();
-  if (!(t.startsWith('{') || t.startsWith('[') || t === 'null' || /^-?\d/.test(t) || t.startsWith('"'))) {
+  if (!isJsonText(value)) {
     const include = includeValue(splitNames(value));
     return include === undefined ? {} : { include };
   }

@@ -156,10 +156,13 @@ export function parseJson(text: string, where: string): unknown {
   }
 }
 
-/** Whether a value is JSON (an object or array literal) rather than names. */
-function isJsonText(v: string): boolean {
-  const t = v.trimStart();
-  return t.startsWith('{') || t.startsWith('[');
+/**
+ * Whether a value is JSON text rather than template names: an object, array or string literal, or
+ * null/true/false. (Names may start with a digit, as in "1d", so numbers count as names.)
+ */
+export function isJsonText(v: string): boolean {
+  const t = v.trim();
+  return /^[{["]/.test(t) || ['null', 'true', 'false'].includes(t);
 }
 
 /**
@@ -169,7 +172,7 @@ function isJsonText(v: string): boolean {
 export function parseRestrictions(value: string, flag: string, ctx: ParseContext): RestrictionEntry[] | undefined {
   let json: unknown;
   let where = flag;
-  if (isJsonText(value) || value.trim() === 'null') {
+  if (isJsonText(value)) {
     json = parseJson(value, flag);
   } else if (looksLikePath(value)) {
     json = readJsonFile(value, flag, ctx.env);

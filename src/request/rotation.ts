@@ -1,7 +1,7 @@
 // The rotation policy of a new mytoken: --rotation (JSON, a JSON file or template names) and the
 // detail flags, which work with or without it (spec cli.md 9.7, server-api.md 3.5).
 import { UsageError } from '../errors.js';
-import { includeValue, looksLikePath, parseJson, readJsonFile, splitNames } from './restrictions.js';
+import { includeValue, isJsonText, looksLikePath, parseJson, readJsonFile, splitNames } from './restrictions.js';
 
 export interface Rotation {
   on_AT?: boolean;
@@ -41,7 +41,7 @@ export function rotationFromJson(value: unknown, where: string): Rotation {
 /** A --rotation value: a JSON object, a path to a JSON file, or rotation template names. */
 export function parseRotation(value: string, flag: string, env: Record<string, string | undefined>): Rotation | undefined {
   if (value.trim() === '') return undefined;
-  if (value.trimStart().startsWith('{') || value.trim() === 'null') return rotationFromJson(parseJson(value, flag), flag);
+  if (isJsonText(value)) return rotationFromJson(parseJson(value, flag), flag);
   if (looksLikePath(value)) return rotationFromJson(readJsonFile(value, flag, env), `${flag} file ${value}`);
   return { include: includeValue(splitNames(value)) };
 }

@@ -2,34 +2,37 @@
 // relative to now (spec cli.md 9.5 and the user documentation).
 import { UsageError } from '../errors.js';
 
-/** Seconds per duration unit. Case-sensitive: there are no months; M, D, H are not units. */
-export const UNIT_SECONDS: Readonly<Record<string, number>> = {
-  ns: 1e-9,
-  us: 1e-6,
-  'µs': 1e-6, // U+00B5
-  'μs': 1e-6, // U+03BC
-  ms: 1e-3,
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86400,
-  w: 7 * 86400,
-  y: 365 * 86400,
+/** Nanoseconds per duration unit. Case-sensitive: there are no months; M, D, H are not units. */
+const UNIT_NS: Readonly<Record<string, bigint>> = {
+  ns: 1n,
+  us: 1_000n,
+  'µs': 1_000n, // U+00B5
+  'μs': 1_000n, // U+03BC
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60n * 1_000_000_000n,
+  h: 3600n * 1_000_000_000n,
+  d: 86400n * 1_000_000_000n,
+  w: 7n * 86400n * 1_000_000_000n,
+  y: 365n * 86400n * 1_000_000_000n,
 };
 
 const UNITS_HINT = 'use a number followed by a unit: s, m, h, d (days), w (weeks) or y (365 days), e.g. +1d12h';
 
-/** Parses the duration after the `+` of a relative time value, in seconds (may be fractional). */
+/**
+ * Parses the duration after the `+` of a relative time value, in whole seconds (truncated toward
+ * zero). Computed exactly in nanoseconds, so "+512.8y" is not off by one through rounding.
+ */
 export function parseDuration(text: string, original: string): number {
   let s = text;
-  let sign = 1;
+  let sign = 1n;
   if (s.startsWith('-') || s.startsWith('+')) {
-    if (s[0] === '-') sign = -1;
+    if (s[0] === '-') sign = -1n;
     s = s.slice(1);
   }
   if (s === '0') return 0;
   if (s === '') throw new UsageError(`invalid time value "${original}": nothing after the +`, UNITS_HINT);
-  let total = 0;
+  let total = 0n;
   while (s !== '') {
     const num = /^(\d*)(\.(\d*))?/.exec(s)!;
     if (num[1] === '' && (num[3] ?? '') === '') {
@@ -38,12 +41,14 @@ export function parseDuration(text: string, original: string): number {
     s = s.slice(num[0].length);
     const unit = /^[^\d.]*/.exec(s)![0];
     if (unit === '') throw new UsageError(`invalid time value "${original}": the number ${num[0]} has no unit`, UNITS_HINT);
-    const per = UNIT_SECONDS[unit];
+    const per = UNIT_NS[unit];
     if (per === undefined) throw new UsageError(`invalid time value "${original}": unknown unit "${unit}"`, UNITS_HINT);
     s = s.slice(unit.length);
-    total += Number(num[0] === '.' ? 'x' : num[0]) * per;
+    const whole = BigInt(num[1] || '0');
+    const frac = num[3] ?? '';
+    total += whole * per + (frac ? (BigInt(frac) * per) / 10n ** BigInt(frac.length) : 0n);
   }
-  return sign * total;
+  return Number((sign * total) / 1_000_000_000n);
 }
 
 /** Days in a month (1-12) of a year. */
@@ -74,7 +79,7 @@ export function parseTimeValue(value: string, now: number): number {
     if (!Number.isSafeInteger(n)) throw new UsageError(`invalid time value "${v}": the number is too large`);
     return v.startsWith('+') ? now + n : n;
   }
-  if (v.startsWith('+')) return now + Math.trunc(parseDuration(v.slice(1), v));
+  if (v.startsWith('+')) return now + parseDuration(v.slice(1), v);
   const abs = parseLocalDateTime(v);
   if (abs !== undefined) return abs;
   throw new UsageError(
