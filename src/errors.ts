@@ -67,7 +67,7 @@ export class MytokenServerError extends MytokenError {
   readonly url: string;
   constructor(url: string, status: number, error: string, errorDescription?: string) {
     const text = errorDescription ? `${error}: ${errorDescription}` : error || `HTTP status ${status}`;
-    super(`${text} (HTTP ${status} from ${url})`, serverErrorStatus(status, error));
+    super(`${text} (HTTP ${status} from ${url})`, serverErrorStatus(status, error, errorDescription));
     this.url = url;
     this.status = status;
     this.error = error;
@@ -75,8 +75,14 @@ export class MytokenServerError extends MytokenError {
   }
 }
 
-export function serverErrorStatus(httpStatus: number, error: string): number {
-  if (REFUSAL_CODES.has(error)) return ExitStatus.refused;
+/**
+ * A sub-token request wider than its parent, refused by a server that honours
+ * error_on_restrictions, is a refused restriction too (status 3), though sent as invalid_request.
+ */
+const RESTRICTION_REFUSAL = /^requested restrictions (are not subset|do not respect)/;
+
+export function serverErrorStatus(httpStatus: number, error: string, description = ''): number {
+  if (REFUSAL_CODES.has(error) || RESTRICTION_REFUSAL.test(description)) return ExitStatus.refused;
   if (httpStatus >= 500) return ExitStatus.unreachable;
   if (httpStatus === 401 || httpStatus === 403) return ExitStatus.refused;
   return ExitStatus.failure;

@@ -168,6 +168,7 @@ test('server errors map to the documented exit statuses', () => {
   assert.equal(serverErrorStatus(403, 'usage_restricted'), 3);
   assert.equal(serverErrorStatus(428, 'access_denied'), 3);
   assert.equal(serverErrorStatus(400, 'invalid_request'), 1);
+  assert.equal(serverErrorStatus(400, 'invalid_request', 'requested restrictions are not subset of original restrictions'), 3);
   assert.equal(serverErrorStatus(502, ''), 4);
   assert.equal(serverErrorStatus(555, 'oidc_error'), 4);
 });
