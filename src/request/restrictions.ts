@@ -138,21 +138,98 @@ export function readJsonFile(path: string, flag: string, env: Env): unknown {
   return parseJson(text, `${flag} file ${path}`);
 }
 
+/**
+ * Where JSON text stops being valid (an index into `text`). Only used to point at the error:
+ * Node 20's JSON.parse names the position for some errors but not for others.
+ */
+export function jsonErrorIndex(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail();
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail();
+      }
+    }
+    if (c === '"') return string();
+    const lit = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i));
+    if (!lit) fail();
+    i += lit![0].length;
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i]! < ' ') fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (at) {
+    return typeof at === 'number' ? at : -1;
+  }
+}
+
 /** JSON.parse with an error that says where the text stopped making sense. */
 export function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
+    const reason = (e as Error).message
+      .replace(/ (in|after) JSON at position \d+.*$/s, '')
+      .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/^JSON\.parse: /, '');
+    const i = jsonErrorIndex(text);
     let at = '';
-    if (pos) {
-      const i = Number(pos[1]);
+    if (i >= 0) {
       const line = text.slice(0, i).split('\n').length;
       const col = i - text.lastIndexOf('\n', i - 1);
       at = ` at line ${line}, column ${col}`;
     }
-    throw new UsageError(`${where}: not valid JSON${at}: ${msg.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '')}`);
+    throw new UsageError(`${where}: not valid JSON${at}: ${reason}`);
   }
 }
 

@@ -178,11 +178,11 @@ test('5.3 restrictions as one clause object; empty clauses dropped; hosts "this"
   assert.equal(decodeJwt(u.mytoken).restrictions, undefined);
 });
 
-test('5.13 unknown templates and profiles give 400 unknown include name', async () => {
-  assertError(await c.startFlow({ include: 'agent' }), 400, 'invalid_request', "unknown include name: 'agent'");
-  assertError(await c.startFlow({ capabilities: ['AT', '@default'] }), 400, 'invalid_request', "unknown include name: '@default'");
-  assertError(await c.startFlow({ restrictions: '1d' }), 400, 'invalid_request', "unknown include name: '1d'");
-  assertError(await c.startFlow({ restrictions: [{ include: ['ip-this'] }] }), 400, 'invalid_request', "unknown include name: 'ip-this'");
+test('5.13 unknown templates and profiles give 400 unknown include name (the name without a leading @)', async () => {
+  assertError(await c.startFlow({ include: 'agent-x' }), 400, 'invalid_request', "unknown include name: 'agent-x'");
+  assertError(await c.startFlow({ capabilities: ['AT', '@nodefault'] }), 400, 'invalid_request', "unknown include name: 'nodefault'");
+  assertError(await c.startFlow({ restrictions: '2d' }), 400, 'invalid_request', "unknown include name: '2d'");
+  assertError(await c.startFlow({ restrictions: [{ include: ['ip-that'] }] }), 400, 'invalid_request', "unknown include name: 'ip-that'");
   assertError(await c.startFlow({ rotation: 'at-other' }), 400, 'invalid_request', "unknown include name: 'at-other'");
   // capabilities as a space-separated string
   const t = await server.mint({ capabilities: 'AT create_mytoken AT' });

@@ -2,7 +2,7 @@
 import type { Configuration } from 'openid-client';
 import type { FlowStore } from './flows.mjs';
 import type { NetInfo } from './restrictions.mjs';
-import type { TemplateStore } from './templates.mjs';
+import type { MemoryTemplateStore } from './templates.mjs';
 import type { TokenStore } from './tokens.mjs';
 
 export interface ResolvedOptions {
@@ -13,6 +13,8 @@ export interface ResolvedOptions {
   discoveryMaxAge: number;
   geoip: Record<string, string>;
   ptr: Record<string, string[]>;
+  /** profile group -> management password (HTTP Basic, user = group) */
+  templatePasswords: Record<string, string>;
 }
 
 export interface ProviderInfo {
@@ -30,7 +32,7 @@ export interface ServerContext {
   opts: ResolvedOptions;
   tokens: TokenStore;
   flows: FlowStore;
-  templates: TemplateStore;
+  templates: MemoryTemplateStore;
   net: NetInfo;
   op: ProviderInfo;
 }

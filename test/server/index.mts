@@ -11,6 +11,7 @@
 //   consent         /c/{code}, /redirect, /native pages
 //   tokens          mytoken JWTs, short tokens, transfer codes, validation, counters, rotation, events
 //   flows           pending OIDC flows, consent and polling codes
+//   profiles-endpoint  GET/POST/PUT/DELETE /api/v0/pt (4.11)
 //   restrictions, capabilities, templates, requests   the rules of spec sections 3, 5.2-5.5, 5.13
 //   testing         helpers for the HTTP-level tests in test/e2e/server-*.test.mts
 import http from 'node:http';
@@ -25,11 +26,14 @@ import { OP_SCOPES } from './op.mjs';
 import type { NetInfo } from './restrictions.mjs';
 import { createListener } from './router.mjs';
 import type { RecordedRequest } from './router.mjs';
-import { MemoryTemplateStore } from './templates.mjs';
+import { resolveTemplatePayload } from './profiles-endpoint.mjs';
+import { createTemplateStore } from './templates.mjs';
+import type { MemoryTemplateStore, TemplateSet } from './templates.mjs';
 import { TokenStore } from './tokens.mjs';
 import { sleep } from './util.mjs';
 
 export type { RecordedRequest } from './router.mjs';
+export type { TemplateSet, TemplateType } from './templates.mjs';
 
 export interface LocalServerOptions {
   /** polling interval announced in oidc_flow replies; default 5 */
@@ -50,6 +54,20 @@ export interface LocalServerOptions {
   port?: number;
   /** OP port, default 0 */
   opPort?: number;
+  /**
+   * Profile groups and their management passwords (HTTP Basic, user = group name) for
+   * `/api/v0/pt`; default `{ _: 'admin' }`. Every group named here is listed by `GET /api/v0/pt`.
+   */
+  templatePasswords?: Record<string, string>;
+  /**
+   * Extra profiles/templates, group -> type -> name -> payload (stored as given: relative times
+   * stay relative), e.g. `{ wlcg: { restrictions: { storage: { scope: 'storage.read' } } } }`.
+   * Groups named here exist (are listed) even without a password; a name in group `_` replaces
+   * the default template of that name. Every payload must resolve, else start-up fails.
+   */
+  templates?: TemplateSet;
+  /** default true: install the default templates of the reference deployment (spec 4.11) in group `_` */
+  defaultTemplates?: boolean;
 }
 
 export interface LocalServer {
@@ -89,6 +107,18 @@ function closeServer(server: http.Server): Promise<void> {
   });
 }
 
+function buildTemplates(opts: LocalServerOptions, groups: string[]): MemoryTemplateStore {
+  const store = createTemplateStore({ defaults: opts.defaultTemplates, extra: opts.templates, groups });
+  for (const e of store.all()) {
+    try {
+      resolveTemplatePayload(e.type, e.payload, store);
+    } catch (err) {
+      throw new Error(`startLocalServer: ${e.type} template '${e.group}/${e.name}' does not resolve: ${(err as Error).message}`);
+    }
+  }
+  return store;
+}
+
 export async function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalServer> {
   const resolved: ResolvedOptions = {
     interval: opts.interval ?? 5,
@@ -98,7 +128,9 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     discoveryMaxAge: opts.discoveryMaxAge ?? 300,
     geoip: { ...opts.geoip },
     ptr: { ...opts.ptr },
+    templatePasswords: { ...(opts.templatePasswords ?? { _: 'admin' }) },
   };
+  const templates = buildTemplates(opts, Object.keys(resolved.templatePasswords));
   const requests: RecordedRequest[] = [];
   let ctx: ServerContext | undefined;
   const server = http.createServer(createListener(() => ctx, requests));
@@ -130,7 +162,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       opts: resolved,
       tokens: await TokenStore.create(url, resolved.expiresIn),
       flows: new FlowStore(resolved.expiresIn),
-      templates: new MemoryTemplateStore(),
+      templates,
       net,
       op: { issuer: op.issuer, name: 'Local test OP', scopes: [...OP_SCOPES], config },
     };

@@ -8,6 +8,7 @@ import { handleConfiguration, handleJwks, handleSettings } from './discovery.mjs
 import { htmlPage, parseCookies, sendApiError, sendHtml, sendHtmlError, sendJson } from './http.mjs';
 import type { Req } from './http.mjs';
 import { handleMytokenEndpoint, handleTransferEndpoint } from './mytoken-endpoint.mjs';
+import { handleProfilesDelete, handleProfilesGet, handleProfilesPost, handleProfilesPut } from './profiles-endpoint.mjs';
 import { normalizeIP } from './restrictions.mjs';
 import { handleRevoke } from './revocation.mjs';
 import { ApiError, escapeHtml } from './util.mjs';
@@ -41,6 +42,11 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/v0/token/revoke', handler: handleRevoke },
   { method: 'POST', path: '/api/v0/token/transfer', handler: handleTransferEndpoint },
   { method: 'GET', path: '/api/v0/settings', handler: handleSettings },
+  // profiles and templates (4.11): the handlers parse [group/]type[/id] themselves
+  { method: 'GET', path: /^\/api\/v0\/pt(?:\/.*)?$/, handler: handleProfilesGet },
+  { method: 'POST', path: /^\/api\/v0\/pt\/.+$/, handler: handleProfilesPost },
+  { method: 'PUT', path: /^\/api\/v0\/pt\/.+$/, handler: handleProfilesPut },
+  { method: 'DELETE', path: /^\/api\/v0\/pt\/.+$/, handler: handleProfilesDelete },
   { method: 'GET', path: /^\/c\/([^/]+)$/, params: ['code'], handler: handleConsentPage, html: true },
   { method: 'POST', path: /^\/c\/([^/]+)$/, params: ['code'], handler: handleConsentPost },
   { method: 'GET', path: '/redirect', handler: handleRedirect, html: true },

@@ -1,37 +1,189 @@
-// Profiles and templates: the `include` machinery of spec section 5.13.
+// Profiles and templates (spec 4.11) and the `include` machinery of spec section 5.13.
 //
-// The store is empty for now (every name is unknown and yields
-// `400 invalid_request unknown include name: '<name>'`); the profiles endpoint and the default
-// templates of section 4.11 fill it later. The expansion and merge rules are already complete.
-import { badRequest, isObject, jsonTypeName, splitList } from './util.mjs';
+// The store holds named JSON snippets of four types in groups (`_` is the default group). Payloads
+// are kept as stored (relative times stay relative, includes stay includes); they are resolved when
+// a request uses them (requests.mts) or the profiles endpoint shows them (profiles-endpoint.mts).
+// The reference deployment's templates (last paragraph of 4.11) are in DEFAULT_TEMPLATES.
+import { randomUUID } from 'node:crypto';
+import { ApiError, badRequest, isObject, jsonTypeName, splitList } from './util.mjs';
 
 export type TemplateType = 'profiles' | 'capabilities' | 'restrictions' | 'rotation';
+export const TEMPLATE_TYPES: readonly TemplateType[] = ['profiles', 'capabilities', 'restrictions', 'rotation'];
+export const isTemplateType = (s: string): s is TemplateType => (TEMPLATE_TYPES as readonly string[]).includes(s);
+
+export const DEFAULT_GROUP = '_';
+
+/** Templates to install: group -> type -> name -> payload. */
+export type TemplateSet = Record<string, Partial<Record<TemplateType, Record<string, unknown>>>>;
+
+/** The templates the reference deployment ships in group `_` (spec 4.11). */
+export const DEFAULT_TEMPLATES: Record<TemplateType, Record<string, unknown>> = {
+  capabilities: {
+    default: ['AT', 'tokeninfo'],
+    'default+MT': ['@default', 'create_mytoken'],
+    all: 'AT tokeninfo manage_mytokens create_mytoken settings',
+  },
+  restrictions: {
+    '12h': { exp: '+12h' },
+    '1d': { exp: '+1d' },
+    '1w': { exp: '+1w' },
+    '1m': { exp: '+30d' },
+    '1y': { exp: '+1y' },
+    'ip-this': { hosts: ['this'] },
+    'web-default': { include: '12h ip-this', usages_AT: 15 },
+  },
+  rotation: {
+    at: { on_AT: true },
+    other: { on_other: true },
+    'auto-revoke': { auto_revoke: true },
+    daily: { lifetime: 86400 },
+    weekly: { lifetime: 604800 },
+    monthly: { lifetime: 2592000 },
+    'at-other-auto-revoke': { include: ['at', 'other', 'auto-revoke'] },
+    'at-other-daily-auto-revoke': { include: 'at other daily auto-revoke' },
+    'at-other-weekly-auto-revoke': { include: 'at-other-auto-revoke weekly' },
+    'at-other-no-auto-revoke': { include: 'at other', auto_revoke: false },
+  },
+  profiles: {
+    agent: { capabilities: ['@all'] },
+    'web-default': { restrictions: 'web-default', capabilities: ['@default'] },
+  },
+};
 
 export interface TemplateStore {
   /** Payload of the template `group/name` of the given type, or undefined if there is none. */
   get(type: TemplateType, group: string, name: string): unknown;
 }
 
-/** A store without any template. */
+export interface TemplateEntry {
+  id: string;
+  group: string;
+  type: TemplateType;
+  name: string;
+  payload: unknown;
+}
+
+const clone = <T,>(v: T): T => (v === undefined ? v : structuredClone(v));
+
+const duplicate = (name: string) => new ApiError(409, 'invalid_request', `a template named '${name}' already exists`);
+
+/** The template store: entries in insertion order, each with a stable UUID. */
 export class MemoryTemplateStore implements TemplateStore {
-  private readonly data = new Map<string, unknown>();
+  private readonly entries: TemplateEntry[] = [];
+  private readonly groupNames: string[] = [DEFAULT_GROUP];
+
   get(type: TemplateType, group: string, name: string): unknown {
-    return this.data.get(`${type}/${group}/${name}`);
+    return clone(this.find(type, group, name)?.payload);
   }
-  set(type: TemplateType, group: string, name: string, payload: unknown): void {
-    this.data.set(`${type}/${group}/${name}`, payload);
+
+  private find(type: TemplateType, group: string, name: string): TemplateEntry | undefined {
+    return this.entries.find((e) => e.type === type && e.group === group && e.name === name);
+  }
+
+  addGroup(group: string): void {
+    if (!this.groupNames.includes(group)) this.groupNames.push(group);
+  }
+
+  groups(): string[] {
+    return [...this.groupNames];
+  }
+
+  hasGroup(group: string): boolean {
+    return this.groupNames.includes(group);
+  }
+
+  /** Entries of a group and type, in insertion order. */
+  list(type: TemplateType, group: string): TemplateEntry[] {
+    return this.entries.filter((e) => e.type === type && e.group === group).map((e) => ({ ...e, payload: clone(e.payload) }));
+  }
+
+  /** Adds or replaces (by name) a template; used for installing templates at start. */
+  set(type: TemplateType, group: string, name: string, payload: unknown): TemplateEntry {
+    this.addGroup(group);
+    const e = this.find(type, group, name);
+    if (e) {
+      e.payload = clone(payload);
+      return e;
+    }
+    return this.add(type, group, name, payload);
+  }
+
+  /** Adds a template; 409 if the group already has one of that type and name. */
+  add(type: TemplateType, group: string, name: string, payload: unknown): TemplateEntry {
+    if (this.find(type, group, name)) throw duplicate(name);
+    this.addGroup(group);
+    const e: TemplateEntry = { id: randomUUID(), group, type, name, payload: clone(payload) };
+    this.entries.push(e);
+    return e;
+  }
+
+  byId(type: TemplateType, group: string, id: string): TemplateEntry | undefined {
+    const e = this.entries.find((x) => x.type === type && x.group === group && x.id === id.toLowerCase());
+    return e && { ...e, payload: clone(e.payload) };
+  }
+
+  /** Updates name and/or payload of an entry; false if there is no such entry. */
+  update(type: TemplateType, group: string, id: string, change: { name?: string; payload?: unknown }): boolean {
+    const e = this.entries.find((x) => x.type === type && x.group === group && x.id === id.toLowerCase());
+    if (!e) return false;
+    if (change.name !== undefined && change.name !== e.name) {
+      if (this.find(type, group, change.name)) throw duplicate(change.name);
+      e.name = change.name;
+    }
+    if (change.payload !== undefined) e.payload = clone(change.payload);
+    return true;
+  }
+
+  remove(type: TemplateType, group: string, id: string): boolean {
+    const i = this.entries.findIndex((x) => x.type === type && x.group === group && x.id === id.toLowerCase());
+    if (i < 0) return false;
+    this.entries.splice(i, 1);
+    return true;
+  }
+
+  all(): TemplateEntry[] {
+    return this.entries.map((e) => ({ ...e, payload: clone(e.payload) }));
   }
 }
 
+/** A store with the default templates (unless `defaults` is false), extra templates and groups. */
+export function createTemplateStore(opts: { defaults?: boolean; extra?: TemplateSet; groups?: string[] } = {}): MemoryTemplateStore {
+  const store = new MemoryTemplateStore();
+  if (opts.defaults !== false) {
+    for (const type of TEMPLATE_TYPES) {
+      for (const [name, payload] of Object.entries(DEFAULT_TEMPLATES[type])) store.set(type, DEFAULT_GROUP, name, payload);
+    }
+  }
+  for (const g of opts.groups ?? []) store.addGroup(g);
+  for (const [group, byType] of Object.entries(opts.extra ?? {})) {
+    store.addGroup(group);
+    for (const [type, byName] of Object.entries(byType ?? {})) {
+      if (!isTemplateType(type)) throw new Error(`templates: unknown template type '${type}' in group '${group}'`);
+      for (const [name, payload] of Object.entries(byName ?? {})) store.set(type, group, name, payload);
+    }
+  }
+  return store;
+}
+
+// ---------------------------------------------------------------------------------------------
+// include resolution (5.13)
+
 const MAX_DEPTH = 16;
 
-function lookup(store: TemplateStore, type: TemplateType, rawName: string, depth: number): unknown {
-  if (depth > MAX_DEPTH) throw badRequest(`include depth exceeded at '${rawName}'`);
+/** `name` (group `_`) or `group/name`, a leading `@` ignored. */
+export function parseTemplateName(rawName: string): { group: string; name: string } {
   const name = rawName.startsWith('@') ? rawName.slice(1) : rawName;
-  const slash = name.indexOf('/');
-  const [group, id] = slash >= 0 ? [name.slice(0, slash), name.slice(slash + 1)] : ['_', name];
-  const v = store.get(type, group, id);
-  if (v === undefined) throw badRequest(`unknown include name: '${rawName}'`);
+  const parts = name.split('/').filter(Boolean);
+  if (parts.length > 2) throw badRequest('malformed include name');
+  return parts.length === 2 ? { group: parts[0]!, name: parts[1]! } : { group: DEFAULT_GROUP, name: parts[0] ?? '' };
+}
+
+function lookup(store: TemplateStore, type: TemplateType, rawName: string, depth: number): unknown {
+  const shown = rawName.startsWith('@') ? rawName.slice(1) : rawName;
+  if (depth > MAX_DEPTH) throw badRequest(`include depth exceeded at '${shown}'`);
+  const { group, name } = parseTemplateName(rawName);
+  const v = store.get(type, group, name);
+  if (v === undefined) throw badRequest(`unknown include name: '${shown}'`);
   return v;
 }
 
@@ -108,12 +260,10 @@ export function expandCapabilities(value: unknown, store: TemplateStore, depth =
   return [...new Set(out)];
 }
 
-/** The clauses a restriction template contributes (a template is a clause or an array of clauses). */
-function templateClauses(name: string, store: TemplateStore, depth: number): Record<string, unknown>[] {
-  const t = lookup(store, 'restrictions', name, depth);
-  return expandRestrictions(t, store, depth + 1) ?? [];
-}
-
+/**
+ * A clause with `include`: object templates are merged into it (clause members win, arrays are
+ * unioned); array templates contribute their clauses as separate clauses after it.
+ */
 function expandClause(clause: Record<string, unknown>, store: TemplateStore, depth: number): Record<string, unknown>[] {
   const { include, ...rest } = clause;
   let merged: Record<string, unknown> = rest;
@@ -123,7 +273,14 @@ function expandClause(clause: Record<string, unknown>, store: TemplateStore, dep
     if (Array.isArray(t)) {
       extra.push(...(expandRestrictions(t, store, depth + 1) ?? []));
     } else if (isObject(t)) {
-      for (const c of expandClause(t, store, depth + 1)) merged = mergeIncluded(merged, c);
+      const [first, ...more] = expandClause(t, store, depth + 1);
+      merged = mergeIncluded(merged, first!);
+      extra.push(...more);
+    } else if (typeof t === 'string') {
+      // a template whose payload is a string of template names
+      const [first, ...more] = expandClause({ include: t }, store, depth + 1);
+      merged = mergeIncluded(merged, first!);
+      extra.push(...more);
     } else {
       throw badRequest(`restriction template '${name}' is neither a clause nor a list of clauses`);
     }
@@ -133,18 +290,21 @@ function expandClause(clause: Record<string, unknown>, store: TemplateStore, dep
 
 /**
  * Restrictions of a request: one clause object, an array of clause objects and/or template names,
- * or a string of template names. Returns raw clause objects (times still unresolved).
+ * or a string of template names. A string of names counts as a clause `{"include": <names>}`: the
+ * named clause templates are merged into one clause (array templates add their clauses). Returns
+ * raw clause objects (times still unresolved, `this` not yet replaced).
  */
 export function expandRestrictions(value: unknown, store: TemplateStore, depth = 0): Record<string, unknown>[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return splitList(value).flatMap((n) => templateClauses(n, store, depth));
+  if (typeof value === 'string') return expandClause({ include: value }, store, depth);
   if (isObject(value)) return expandClause(value, store, depth);
   if (Array.isArray(value)) {
     const out: Record<string, unknown>[] = [];
     for (const item of value) {
-      if (typeof item === 'string') out.push(...splitList(item).flatMap((n) => templateClauses(n, store, depth)));
+      if (typeof item === 'string') out.push(...expandClause({ include: item }, store, depth));
       else if (isObject(item)) out.push(...expandClause(item, store, depth));
-      else throw badRequest(`json: cannot unmarshal ${jsonTypeName(item)} into Go value of type api.Restriction`);
+      else if (item !== null) throw badRequest(`json: cannot unmarshal ${jsonTypeName(item)} into Go value of type api.Restriction`);
+      // null: the zero clause, dropped like any empty clause
     }
     return out;
   }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { clauseFromFlags, parseRestrictions, type ClauseFlags } from '../../src/request/restrictions.js';
+import { clauseFromFlags, jsonErrorIndex, parseRestrictions, type ClauseFlags } from '../../src/request/restrictions.js';
 
 const NOW = 1_800_000_000;
 const ctx = { now: NOW, env: { HOME: '/nonexistent' } };
@@ -122,4 +122,31 @@ test('restrictions: unknown keys, negative counts, exp before nbf and non-object
   for (const bad of ['[1]', '["a", 2]', '"x"', 'null', 'true', '[[]]', '{"exp": 1.5}', '{"scope": 3}', '{"hosts": [1]}']) {
     assert.throws(() => parseRestrictions(bad, '--restrictions', ctx), usage, bad);
   }
+});
+
+test('restrictions: bad JSON is reported with the line and column where it breaks', () => {
+  const cases: [string, string][] = [
+    ['[{"exp": 1}, {"usages_AT": }]', 'line 1, column 28'],
+    ['{"exp": 1,', 'line 1, column 11'],
+    ['{\n "exp": 1\n "nbf": 2}', 'line 3, column 2'],
+    ['{"a":1}x', 'line 1, column 8'],
+  ];
+  for (const [text, where] of cases) {
+    assert.throws(() => parseRestrictions(text, '--restrictions', ctx), (e: Error) => usage(e) && e.message.includes(where), text);
+  }
+});
+
+test('restrictions: the error locator agrees with JSON.parse on what is valid', () => {
+  fc.assert(
+    fc.property(fc.json(), fc.nat(), fc.constantFrom('', '}', ',', ':', 'x', '"', ']'), (json, cut, junk) => {
+      const text = json.slice(0, cut % (json.length + 1)) + junk;
+      let valid = true;
+      try {
+        JSON.parse(text);
+      } catch {
+        valid = false;
+      }
+      assert.equal(jsonErrorIndex(text) === -1, valid, text);
+    }),
+  );
 });
