@@ -185,6 +185,37 @@ test('5.2 nbf and exp of clauses', async () => {
   assertOk(await c.at(t.mytoken, { scope: 'storage.read' }));
 });
 
+test('5.2/3.1 a single clause with a future nbf: the token itself is not valid yet (401, the nbf claim is that nbf)', async () => {
+  const nbf = nowSeconds() + 3600;
+  const t = await server.mint({ restrictions: [{ nbf, usages_AT: 5 }] });
+  assert.equal(decodeJwt(t.mytoken).nbf, nbf);
+  assertError(await c.at(t.mytoken), 401, 'invalid_token', 'token is not valid yet');
+  // with a second clause without nbf the token is valid; the nbf clause alone does not allow the usage
+  const u = await server.mint({ restrictions: [{ nbf, scope: 'openid' }, { scope: 'storage.read' }] });
+  assert.equal(decodeJwt(u.mytoken).nbf, decodeJwt(u.mytoken).iat);
+  assertError(await c.at(u.mytoken, { scope: 'openid' }), 403, 'usage_restricted');
+  assertOk(await c.at(u.mytoken, { scope: 'storage.read' }));
+});
+
+test('5.2/3.1 one expired clause of several: the token stays valid (exp = latest clause exp), that clause allows nothing', async () => {
+  const now = nowSeconds();
+  const t = await server.mint({ restrictions: [{ exp: now - 10, scope: 'openid' }, { exp: now + 3600, scope: 'storage.read' }] });
+  assert.equal(decodeJwt(t.mytoken).exp, now + 3600);
+  assertError(await c.at(t.mytoken, { scope: 'openid' }), 403, 'usage_restricted');
+  const r = assertOk(await c.at(t.mytoken)); // the first usable clause is the second one
+  assert.equal(r.scope, 'storage.read offline_access');
+});
+
+test('5.2 any clause may allow the usage: hosts in one clause, geoip and a usage limit in another', async () => {
+  const t = await server.mint({ restrictions: [{ hosts: ['192.0.2.1'] }, { geoip_allow: ['DE'], usages_AT: 1 }] });
+  assertOk(await c.at(t.mytoken)); // clause 2 (the host does not match clause 1)
+  assertError(await c.at(t.mytoken), 403, 'usage_restricted');
+  const u = await server.mint({ restrictions: [{ hosts: ['*.lab.example.test'], usages_AT: 1 }, { hosts: ['127.0.0.0/8'], usages_AT: 1 }] });
+  assertOk(await c.at(u.mytoken)); // PTR wildcard clause
+  assertOk(await c.at(u.mytoken)); // CIDR clause
+  assertError(await c.at(u.mytoken), 403, 'usage_restricted');
+});
+
 test('5.2 hosts: IP, CIDR, non-network CIDR, PTR name and wildcard', async () => {
   const check = async (hosts: string[], ok: boolean) => {
     const t = await server.mint({ restrictions: [{ hosts }] });

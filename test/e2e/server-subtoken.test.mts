@@ -159,6 +159,15 @@ test('9.4/55 a requested exp of "+3600" is within a few seconds of now + 3600', 
   assert.ok(Math.abs(child.restrictions[0].exp - (nowSeconds() + 3600)) <= 3);
 });
 
+test('5.3 an already expired sub-token is issued (no expiry check for sub-tokens); using it gives 401 expired', async () => {
+  const p = await server.mint({ capabilities: PARENT_CAPS });
+  const exp = nowSeconds() - 5;
+  const child = assertOk(await c.sub(p.mytoken, { restrictions: [{ exp }] }));
+  assert.deepEqual(child.restrictions, [{ exp }]);
+  assert.equal(child.expires_in, undefined);
+  assertError(await c.at(child.mytoken), 401, 'invalid_token', /^token is expired by \d+s$/);
+});
+
 test('9.4/56 two clauses usages_AT 6 against a parent clause usages_AT 10 yield only the first', async () => {
   const p = await server.mint({ capabilities: PARENT_CAPS, restrictions: [{ usages_AT: 10 }] });
   const child = assertOk(await c.sub(p.mytoken, { restrictions: [{ usages_AT: 6 }, { usages_AT: 6, scope: 'openid' }] }));

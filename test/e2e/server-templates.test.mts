@@ -22,7 +22,7 @@ let c: ReturnType<typeof api>;
 let s: ReturnType<typeof api>;
 
 before(async () => {
-  [server, strict, plain] = await Promise.all([
+  const started = await Promise.allSettled([
     startLocalServer({
       interval: 1,
       templatePasswords: { _: 'admin', wlcg: WLCG_PASSWORD },
@@ -45,17 +45,22 @@ before(async () => {
         wlcg: {
           capabilities: { reader: ['@_/default', 'read@settings', 'AT'] },
           restrictions: { storage: { scope: 'openid storage.read', include: '_/1d' } },
-          profiles: { storage: { include: '_/agent', restrictions: ['storage'], rotation: 'at' } },
+          // names inside a template default to group _ as well: its own group must be named
+          profiles: { storage: { include: '_/agent', restrictions: ['wlcg/storage'], rotation: 'at' } },
         },
       },
     }),
     startLocalServer({ interval: 1, errorOnRestrictions: true, autoApprove: false }),
     startLocalServer({ interval: 1 }),
   ]);
+  const [a, b, d] = started.map((x) => (x.status === 'fulfilled' ? x.value : undefined));
+  [server, strict, plain] = [a!, b!, d!];
+  const failed = started.find((x) => x.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
   c = api(server);
   s = api(strict);
 });
-after(() => Promise.all([server.close(), strict.close(), plain.close()]));
+after(() => Promise.all([server?.close(), strict?.close(), plain?.close()]));
 
 const near = (actual: unknown, expected: number, what = 'time') =>
   assert.ok(typeof actual === 'number' && Math.abs(actual - expected) <= 3, `${what}: ${String(actual)} vs ${expected}`);
@@ -302,6 +307,10 @@ test('9.11/112 an unknown template name gives 400 unknown include name in every 
   unknown(await c.startFlow({ restrictions: 'wlcg/1d' }), 'wlcg/1d'); // 1d lives in group _
   unknown(await c.startFlow({ restrictions: 'nogroup/1d' }), 'nogroup/1d');
   unknown(await c.startFlow({ include: 'default' }), 'default'); // a capability template, not a profile
+  // names are separated by single spaces; array entries are names as they stand (reference parser)
+  unknown(await c.startFlow({ include: 'agent  web-default' }), '');
+  unknown(await c.startFlow({ restrictions: [{ include: ['1d ip-this'] }] }), '1d ip-this');
+  unknown(await c.startFlow({ rotation: 'at ' }), '');
   const p = await parent();
   unknown(await c.sub(p.mytoken, { include: 'nope' }), 'nope');
   unknown(await c.sub(p.mytoken, { restrictions: [{ include: 'nope' }] }), 'nope');
@@ -319,17 +328,19 @@ test('9.11/113 restrictions [{"include": "1d"}] yield a clause with exp within a
 
 test('5.13 profiles: request values win, arrays are unioned (base first), objects merged, earlier profiles win', async () => {
   const t = await server.mint({ include: ['p1', 'p2'], capabilities: ['AT'], rotation: { lifetime: 50 } });
-  assert.equal(decodeJwt(t.mytoken).name, 'from-p1');
+  assert.equal(t.mytoken_type, 'short_token'); // response_type from p1
   assert.deepEqual(t.capabilities, ['AT', 'tokeninfo', 'create_mytoken']);
   assert.deepEqual(t.rotation, { on_AT: true, on_other: true, lifetime: 50 });
-  assert.equal(t.mytoken_type, 'short_token'); // response_type from p1
+  const jwt = await server.mint({ include: ['p1', 'p2'], response_type: 'token' });
+  assert.equal(jwt.mytoken_type, 'token');
+  assert.equal(decodeJwt(jwt.mytoken).name, 'from-p1');
   const own = await server.mint({ include: 'p2 p1', name: 'mine', response_type: 'token' });
   assert.equal(decodeJwt(own.mytoken).name, 'mine');
   assert.equal(own.mytoken_type, 'token');
   assert.deepEqual(own.capabilities, ['AT', 'create_mytoken', 'tokeninfo']);
   assert.deepEqual(own.rotation, { on_AT: true, on_other: true, lifetime: 100 });
   // profiles include profiles
-  const nested = await server.mint({ include: 'p3' });
+  const nested = await server.mint({ include: 'p3', response_type: 'token' });
   assert.deepEqual(nested.capabilities, ['settings', 'tokeninfo']);
   assert.equal(decodeJwt(nested.mytoken).name, 'from-p1');
   // a scalar in the request wins over an array of a profile ...
@@ -493,4 +504,19 @@ test('5.4 templates in sub-token requests follow the subset rules, silently or w
     // capability templates are tightened silently
     assert.deepEqual(assertOk(await a.sub(p.mytoken, { capabilities: '@all' })).capabilities, ['AT', 'tokeninfo', 'create_mytoken']);
   }
+});
+
+test('server options: defaultTemplates false gives an empty group _; templates that do not resolve fail the start', async () => {
+  const bare = await startLocalServer({ defaultTemplates: false, templates: { _: { capabilities: { mine: 'AT' } } } });
+  try {
+    assert.equal((await http(`${bare.url}/api/v0/pt/_/restrictions`)).text, 'null');
+    assert.deepEqual(Object.keys(await entries(bare, '/api/v0/pt/_/capabilities')), ['mine']);
+    assertError(await api(bare).startFlow({ capabilities: '@default' }), 400, 'invalid_request', "unknown include name: 'default'");
+  } finally {
+    await bare.close();
+  }
+  await assert.rejects(
+    startLocalServer({ templates: { _: { restrictions: { bad: { include: 'nothere' } } } } }),
+    /restrictions template '_\/bad' does not resolve: .*unknown include name: 'nothere'/,
+  );
 });

@@ -187,11 +187,14 @@ function lookup(store: TemplateStore, type: TemplateType, rawName: string, depth
   return v;
 }
 
-/** `include` values: a space-separated string or an array of strings. */
+/**
+ * `include` values: a string of names separated by single spaces, or an array of names. As in the
+ * reference parser an empty name (two spaces in a row, an empty array entry) is an unknown name.
+ */
 function includeNames(v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return splitList(v);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.flatMap((x) => splitList(x));
+  if (v === undefined || v === null || v === '') return [];
+  if (typeof v === 'string') return v.split(' ');
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   throw badRequest(`json: cannot unmarshal ${jsonTypeName(v)} into include of type []string`);
 }
 
@@ -318,7 +321,7 @@ export function expandRotation(value: unknown, store: TemplateStore, depth = 0):
   let names: string[];
   if (typeof value === 'string') {
     base = {};
-    names = splitList(value);
+    names = includeNames(value);
   } else if (isObject(value)) {
     const { include, ...rest } = value;
     base = rest;
