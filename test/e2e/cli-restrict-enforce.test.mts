@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
-import { type RunResult, run } from './helpers.mjs';
-import { homeWithConfig, jwtPayload, removeHomes, sleep } from './stub-server.mjs';
+import { run } from './helpers.mjs';
+import { homeWithConfig, jwtPayload, removeHomes, sleep, assertAccepted, assertRefused } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
 
@@ -60,17 +60,7 @@ async function makeChild(flags: string[], from = parent): Promise<Child> {
 /** `mytoken AT --MT-file <child> ...args` */
 const at = (c: Child, args: string[] = []) => run(['AT', '--MT-file', c.file, ...args], { home: c.home });
 
-function assertAccepted(r: RunResult, label: string) {
-  assert.equal(r.status, 0, `${label}: expected an access token; stderr: ${r.stderr}`);
-  assert.match(r.stdout, /^[^\s]+\n$/, label);
-}
 
-/** Refused by the server: exit 3, nothing on stdout, the reason (`error`) on stderr. */
-function assertRefused(r: RunResult, label: string, error: RegExp = /usage_restricted/) {
-  assert.equal(r.status, 3, `${label}: expected a refusal (exit 3); stdout: ${r.stdout} stderr: ${r.stderr}`);
-  assert.equal(r.stdout, '', label);
-  assert.match(r.stderr, error, label);
-}
 
 // ---- time ------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
 import { type RunResult, run } from './helpers.mjs';
-import { homeWithConfig, jwtPayload, listDir, postBodies, removeHomes, since } from './stub-server.mjs';
+import { homeWithConfig, jwtPayload, listDir, postBodies, removeHomes, since, assertAccepted, assertRefused } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
 
@@ -75,16 +75,7 @@ async function childThenAt(server: LocalServer, parent: string, flags: string[])
   return { r, payload };
 }
 
-function assertAccepted(r: RunResult, label: string) {
-  assert.equal(r.status, 0, `${label}: expected an access token; stderr: ${r.stderr}`);
-  assert.match(r.stdout, /^[^\s]+\n$/, label);
-}
 
-function assertRefused(r: RunResult, label: string, error: RegExp = /usage_restricted/) {
-  assert.equal(r.status, 3, `${label}: expected a refusal (exit 3); stdout: ${r.stdout} stderr: ${r.stderr}`);
-  assert.equal(r.stdout, '', label);
-  assert.match(r.stderr, error, label);
-}
 
 // ---- GeoIP -----------------------------------------------------------------------------------
 

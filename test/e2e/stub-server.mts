@@ -4,7 +4,8 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { readdirSync, rmSync } from 'node:fs';
-import { tempHome, writeConfig } from './helpers.mjs';
+import assert from 'node:assert/strict';
+import { type RunResult, tempHome, writeConfig } from './helpers.mjs';
 
 export interface RecordedRequest {
   method: string;
@@ -202,4 +203,17 @@ export function homeWithConfig(instance: string, extraConfig = ''): string {
   const home = freshHome();
   writeConfig(home, `instance: "${instance}"\n${extraConfig}`);
   return home;
+}
+
+/** The CLI printed an access token (one line) and exited 0. */
+export function assertAccepted(r: RunResult, label: string): void {
+  assert.equal(r.status, 0, `${label}: expected an access token; stderr: ${r.stderr}`);
+  assert.match(r.stdout, /^[^\s]+\n$/, label);
+}
+
+/** Refused by the server: exit 3, nothing on stdout, the reason (`error`) on stderr. */
+export function assertRefused(r: RunResult, label: string, error: RegExp = /usage_restricted/): void {
+  assert.equal(r.status, 3, `${label}: expected a refusal (exit 3); stdout: ${r.stdout} stderr: ${r.stderr}`);
+  assert.equal(r.stdout, '', label);
+  assert.match(r.stderr, error, label);
 }
