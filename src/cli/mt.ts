@@ -23,7 +23,7 @@ const flags: FlagSpec[] = [
     names: ['--profile'],
     value: 'PROFILE',
     env: ['MYTOKEN_PROFILE'],
-    description: 'start from this request: a JSON mytoken request, or server-side profile names separated by spaces (see mytoken profiles)',
+    description: 'start from this request: a JSON mytoken request, or server-side profile names separated by spaces',
   },
 ];
 
