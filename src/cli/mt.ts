@@ -7,7 +7,7 @@ import type { MytokenRequest, MytokenResponse } from '../api/types.js';
 import { resolveProvider } from '../config/config.js';
 import { MytokenError, UsageError } from '../errors.js';
 import { loginDone, loginProgress, reportWriteBack, showLoginUrl, writeToken } from '../output/terminal.js';
-import { forGrant, newTokenRequest, type NewTokenOptions, parseCapabilities } from '../request/mytoken.js';
+import { forGrant, newTokenRequest, withDefaultCapabilities, type NewTokenOptions, parseCapabilities } from '../request/mytoken.js';
 import { addRestrictionFlags, readRestrictionFlags } from './options/restrictions.js';
 import { addRotationFlags, readRotationFlags } from './options/rotation.js';
 import { withMytoken } from '../tokens/rotation.js';
@@ -108,8 +108,7 @@ export function mtCommand(ctx: () => Context): Command {
       tags: list(v.tags),
       namePrefix: c.config().tokenNamePrefix,
     };
-    const subTokenRequest = newTokenRequest(options);
-    const loginRequest = newTokenRequest({ ...options, defaultCapabilities: c.config().defaultTokenCapabilities });
+    const newRequest = newTokenRequest(options);
     const found = bool(v.oidc) ? undefined : await c.findMytoken(readTokenSource(cmd, c.env));
 
     if (found) {
@@ -119,7 +118,7 @@ export function mtCommand(ctx: () => Context): Command {
       const { value, writeBack } = await withMytoken(
         found,
         async (mytoken) => {
-          const body: MytokenRequest = { ...forGrant(subTokenRequest, 'mytoken'), mytoken, error_on_restrictions: true };
+          const body: MytokenRequest = { ...forGrant(newRequest, 'mytoken'), mytoken, error_on_restrictions: true };
           const res = await requestMytoken(server, body);
           return { value: res, tokenUpdate: res.token_update?.mytoken };
         },
@@ -132,6 +131,7 @@ export function mtCommand(ctx: () => Context): Command {
     }
 
     const cfg = c.config();
+    const loginRequest = withDefaultCapabilities(newRequest, cfg.defaultTokenCapabilities);
     const provider = str(v.provider) || (loginRequest.oidc_issuer ? undefined : cfg.defaultProvider);
     if (!provider && !loginRequest.oidc_issuer) {
       throw new UsageError(

@@ -69,15 +69,13 @@ export interface NewTokenOptions {
   tags?: string[];
   /** config token_name_prefix, <hostname> substituted */
   namePrefix: string;
-  /** requested when the request ends up with no capabilities and no profile (the login path) */
-  defaultCapabilities?: readonly string[];
 }
 
 const NO_ROTATION_FLAGS: RotationFlags = { onAT: false, onOther: false, autoRevoke: false };
 
 /**
  * The request for a new mytoken, built in upstream's order (profile, name, token type, rotation,
- * restrictions, capabilities, tags, default capabilities), keys in wire order. Everything the
+ * restrictions, capabilities, tags), keys in wire order. Everything the
  * client can check is checked here, before anything is sent.
  */
 export function newTokenRequest(o: NewTokenOptions, ctx: ParseContext = { now: nowSeconds(), env: process.env }): MytokenRequest {
@@ -103,10 +101,9 @@ export function newTokenRequest(o: NewTokenOptions, ctx: ParseContext = { now: n
     restrictions = [flagClause];
   }
 
-  let capabilities = o.capabilities ?? base.capabilities;
+  const capabilities = o.capabilities ?? base.capabilities;
   const tags = [...(base.tags ?? []), ...(o.tags ?? []).map((tag) => ({ tag }))];
   if (tags.some((t) => !t.tag)) throw new UsageError('--tags: a tag name is empty');
-  if (!capabilities?.length && base.include === undefined && o.defaultCapabilities?.length) capabilities = [...o.defaultCapabilities];
 
   const req: MytokenRequest = {};
   if (base.oidc_issuer) req.oidc_issuer = base.oidc_issuer;
@@ -129,4 +126,19 @@ export function newTokenRequest(o: NewTokenOptions, ctx: ParseContext = { now: n
 export function forGrant(req: MytokenRequest, grantType: string, oidcIssuer = req.oidc_issuer): MytokenRequest {
   const { oidc_issuer: _issuer, grant_type: _grant, ...rest } = req;
   return { ...(oidcIssuer ? { oidc_issuer: oidcIssuer } : {}), grant_type: grantType, ...rest };
+}
+
+/**
+ * The request with the default capabilities when it names none and includes no profile (which may
+ * give some): the last step of upstream's order, applied on the login path.
+ */
+export function withDefaultCapabilities(req: MytokenRequest, defaults: readonly string[]): MytokenRequest {
+  if (req.capabilities?.length || req.include !== undefined || defaults.length === 0) return req;
+  // capabilities go right after restrictions, where the wire order has them
+  const out: MytokenRequest = {};
+  for (const [k, v] of Object.entries(req)) {
+    if (!['oidc_issuer', 'grant_type', 'restrictions'].includes(k) && out.capabilities === undefined) out.capabilities = [...defaults];
+    (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
 }

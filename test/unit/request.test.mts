@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { parseGoInt } from '../../src/cli/flags.js';
-import { forGrant, newTokenRequest } from '../../src/request/mytoken.js';
+import { forGrant, newTokenRequest, withDefaultCapabilities } from '../../src/request/mytoken.js';
 import { parseProfile } from '../../src/request/profile.js';
 import { combineRotation, parseRotation } from '../../src/request/rotation.js';
 
@@ -57,7 +57,6 @@ test('9.1 order: flags override the profile; restriction flags replace its restr
       clause: { exp: '+1d', scopes: ['a'], audiences: [], hosts: [], geoipAllow: [], geoipDisallow: [] },
       tags: ['t'],
       namePrefix: 'pre',
-      defaultCapabilities: ['AT', 'tokeninfo'],
     },
     ctx,
   );
@@ -69,10 +68,12 @@ test('9.1 order: flags override the profile; restriction flags replace its restr
     application_name: `mytoken client on ${hostname()}`,
     tags: [{ tag: 't' }],
   });
-  const withInclude = newTokenRequest({ profile: 'agent', tokenType: 'token', namePrefix: '', defaultCapabilities: ['AT'] }, ctx);
+  const withInclude = withDefaultCapabilities(newTokenRequest({ profile: 'agent', tokenType: 'token', namePrefix: '' }, ctx), ['AT']);
   assert.equal(withInclude.capabilities, undefined);
   assert.equal(withInclude.include, 'agent');
-  assert.deepEqual(newTokenRequest({ tokenType: 'token', namePrefix: '', defaultCapabilities: ['AT'] }, ctx).capabilities, ['AT']);
+  const plain = withDefaultCapabilities(newTokenRequest({ tokenType: 'token', namePrefix: '', restrictions: { value: '{"exp":5}', source: '-' } }, ctx), ['AT']);
+  assert.deepEqual(plain.capabilities, ['AT']);
+  assert.deepEqual(Object.keys(plain), ['restrictions', 'capabilities', 'response_type', 'application_name']);
 });
 
 test('--restrictions and a single-clause flag together are refused, naming where the restrictions came from', () => {
