@@ -5,9 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { startLocalServer } from '../server/index.mjs';
-import { type RunResult, consentUrl, finished, run, spawnCli } from './helpers.mjs';
+import { type RunResult, run, startLogin } from './helpers.mjs';
 import { listDir, type RecordedRequest, removeHomes, since, sleep, homeWithConfig } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
@@ -33,34 +32,11 @@ const homeFor = (extraConfig = '', instance: string = S.url): string =>
 const myPosts = (reqs: RecordedRequest[]) => reqs.filter((q) => q.method === 'POST' && q.path === MY);
 const bodyOf = (q: RecordedRequest) => JSON.parse(q.body) as Record<string, unknown>;
 
-interface Started {
-  child: ChildProcess;
-  done: Promise<RunResult>;
-  url: string;
-  /** stdout collected up to the moment the URL appeared */
-  stdoutAtUrl: string;
-}
-
-/** Starts `mytoken args` and waits until it shows the login URL. */
-async function startLogin(args: string[], home: string, timeoutMs = 20_000): Promise<Started> {
-  const child = spawnCli(args, { home });
-  const done = finished(child, timeoutMs);
-  let stdoutSoFar = '';
-  child.stdout!.on('data', (d: string | Buffer) => (stdoutSoFar += d.toString()));
-  let url: string;
-  try {
-    url = await consentUrl(child);
-  } catch (e) {
-    const r = await done;
-    throw new Error(`${(e as Error).message}\nstatus ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  }
-  return { child, done, url, stdoutAtUrl: stdoutSoFar };
-}
 
 /** Starts the login, checks its first request with `check`, then presses Ctrl-C. */
 async function firstRequestThenInterrupt(args: string[], home: string, check: (body: Record<string, unknown>) => void): Promise<void> {
   const n = S.requests.length;
-  const { child, done } = await startLogin(args, home);
+  const { child, done } = await startLogin(args, { home });
   const first = myPosts(since(S.requests, n))[0];
   child.kill('SIGINT');
   const r = await done;
@@ -86,7 +62,7 @@ function fullLogin(): Promise<Flow> {
   flow ??= (async () => {
     const home = homeFor();
     const n = S.requests.length;
-    const { done, url, stdoutAtUrl } = await startLogin(['MT', '-i', S.issuer], home);
+    const { done, url, stdoutAtUrl } = await startLogin(['MT', '-i', S.issuer], { home });
     await sleep(2200);
     await S.approve(url);
     const r = await done;
@@ -169,7 +145,7 @@ test('17.5/66 MT -i <issuer> -o F: the mytoken goes to F (mode 0600), nothing to
   const dir = join(home, 'out');
   mkdirSync(dir);
   const f = join(dir, 'mt');
-  const { done, url, stdoutAtUrl } = await startLogin(['MT', '-i', S.issuer, '-o', f], home);
+  const { done, url, stdoutAtUrl } = await startLogin(['MT', '-i', S.issuer, '-o', f], { home });
   assert.equal(stdoutAtUrl, '');
   await S.approve(url);
   const r = await done;
@@ -189,7 +165,7 @@ test('17.5/69 a declined login: exit 3 mentioning "declined", nothing written', 
   const home = homeFor();
   const dir = join(home, 'out');
   mkdirSync(dir);
-  const { done, url } = await startLogin(['MT', '-i', S.issuer, '-o', join(dir, 'mt')], home);
+  const { done, url } = await startLogin(['MT', '-i', S.issuer, '-o', join(dir, 'mt')], { home });
   await S.decline(url);
   const r = await done;
   assert.equal(r.status, 3, r.stderr);
@@ -203,7 +179,7 @@ test('17.5/70 a login that is never completed expires: exit 3 within about 5 s',
   const dir = join(home, 'out');
   mkdirSync(dir);
   const started = Date.now();
-  const { done } = await startLogin(['MT', '-i', SX.issuer, '-o', join(dir, 'mt')], home, 15_000);
+  const { done } = await startLogin(['MT', '-i', SX.issuer, '-o', join(dir, 'mt')], { home }, 15_000);
   const r = await done;
   const took = Date.now() - started;
   assert.equal(r.status, 3, r.stderr);
@@ -226,7 +202,7 @@ test('Ctrl-C while polling: exit 130 and no output file', async () => {
   const dir = join(home, 'out');
   mkdirSync(dir);
   const f = join(dir, 'mt');
-  const { child, done } = await startLogin(['MT', '-i', S.issuer, '-o', f], home);
+  const { child, done } = await startLogin(['MT', '-i', S.issuer, '-o', f], { home });
   await sleep(300);
   child.kill('SIGINT');
   const r = await done;

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { startLocalServer } from '../server/index.mjs';
-import { type RunResult, consentUrl, finished, run, spawnCli } from './helpers.mjs';
+import { type RunResult, run, startLogin } from './helpers.mjs';
 import { homeWithConfig, jwtPayload, postBodies, removeHomes, since } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
@@ -43,15 +43,7 @@ async function login(args: string[], env?: Record<string, string | undefined>): 
   const home = homeFor();
   const n = S.requests.length;
   const t0 = nowS();
-  const child = spawnCli(['MT', '-i', S.issuer, ...args], { home, env });
-  const done = finished(child, 20_000);
-  let url: string;
-  try {
-    url = await consentUrl(child);
-  } catch (e) {
-    const r = await done;
-    throw new Error(`${(e as Error).message}\nstatus ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  }
+  const { url, done } = await startLogin(['MT', '-i', S.issuer, ...args], { home, env });
   await S.approve(url);
   const r = await done;
   const t1 = nowS();

@@ -103,3 +103,27 @@ export function consentUrl(child: ChildProcess): Promise<string> {
     child.on('close', () => reject(new Error(`mytoken exited before printing a login URL:\n${buf}`)));
   });
 }
+
+export interface Started {
+  child: ChildProcess;
+  done: Promise<RunResult>;
+  url: string;
+  /** stdout collected up to the moment the URL appeared */
+  stdoutAtUrl: string;
+}
+
+/** Starts `mytoken args` and waits until it shows the login URL. */
+export async function startLogin(args: string[], opts: RunOptions & { home: string }, timeoutMs = 20_000): Promise<Started> {
+  const child = spawnCli(args, opts);
+  const done = finished(child, timeoutMs);
+  let stdoutSoFar = '';
+  child.stdout!.on('data', (d: string | Buffer) => (stdoutSoFar += d.toString()));
+  let url: string;
+  try {
+    url = await consentUrl(child);
+  } catch (e) {
+    const r = await done;
+    throw new Error(`${(e as Error).message}\nstatus ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  }
+  return { child, done, url, stdoutAtUrl: stdoutSoFar };
+}
