@@ -65,13 +65,18 @@ export class MytokenServerError extends MytokenError {
   readonly error: string;
   readonly errorDescription?: string;
   readonly url: string;
-  constructor(url: string, status: number, error: string, errorDescription?: string) {
+  constructor(url: string, status: number, error: string, errorDescription?: string, hint?: string) {
     const text = errorDescription ? `${error}: ${errorDescription}` : error || `HTTP status ${status}`;
-    super(`${text} (HTTP ${status} from ${url})`, serverErrorStatus(status, error, errorDescription));
+    super(`${text} (HTTP ${status} from ${url})`, serverErrorStatus(status, error, errorDescription), hint);
     this.url = url;
     this.status = status;
     this.error = error;
     this.errorDescription = errorDescription;
+  }
+
+  /** The same error with a hint on what to do. */
+  withHint(hint: string): MytokenServerError {
+    return new MytokenServerError(this.url, this.status, this.error, this.errorDescription, hint);
   }
 }
 

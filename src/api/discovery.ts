@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UnreachableError, UsageError } from '../errors.js';
+import { MytokenError, UnreachableError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../tokens/files.js';
 import { requestJSON } from './http.js';
 import type { ServerConfiguration } from './types.js';
@@ -90,11 +90,9 @@ export async function discover(instance: string, env: Env, opts: { fresh?: boole
   return { config, cached: false };
 }
 
-/** The URL of an endpoint the document must name, or a clear error when the server lacks it. */
-export function endpoint(config: ServerConfiguration, key: keyof ServerConfiguration, what: string): string {
-  const v = config[key];
-  if (typeof v !== 'string' || !v) {
-    throw new UnreachableError(`the server ${config.issuer} does not offer ${what} (its configuration has no ${String(key)})`);
-  }
+/** The URL of an endpoint a document must name, or a clear error when the server lacks it. */
+export function endpoint<D extends object>(doc: D, key: keyof D & string, what: string, server: string): string {
+  const v = doc[key];
+  if (typeof v !== 'string' || !v) throw new MytokenError(`the server ${server} does not offer ${what} (no ${key} in its configuration)`);
   return v;
 }

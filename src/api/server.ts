@@ -1,18 +1,30 @@
-// A mytoken server: its configuration document and requests to the endpoints it names.
+// A mytoken server: its configuration document, its user-settings document, and requests to the
+// endpoints they name.
 import { MytokenServerError } from '../errors.js';
 import { discover, endpoint } from './discovery.js';
 import { type HttpRequest, requestJSON } from './http.js';
-import type { ServerConfiguration } from './types.js';
+import type { ServerConfiguration, SettingsEndpoints } from './types.js';
 
 type Env = Record<string, string | undefined>;
-type EndpointKey = {
-  [K in keyof ServerConfiguration]-?: ServerConfiguration[K] extends string | undefined ? K : never;
-}[keyof ServerConfiguration];
+type StringKeys<D> = { [K in keyof D]-?: D[K] extends string | undefined ? K : never }[keyof D] & string;
+export type EndpointKey = StringKeys<ServerConfiguration>;
+export type SettingsKey = StringKeys<SettingsEndpoints>;
+
+export interface CallOptions extends Omit<HttpRequest, 'url'> {
+  /** appended to the endpoint URL: `/calendars`, `/` + an escaped id */
+  path?: string;
+  /** the capability the request needs: named in the error when the server says it is missing */
+  capability?: string;
+}
+
+/** One URL path segment: ids, tag names and group names are escaped, whatever they contain. */
+export const segment = (s: string): string => `/${encodeURIComponent(s)}`;
 
 export class MytokenServer {
   readonly instance: string;
   private readonly env: Env;
   private discovered?: { config: ServerConfiguration; cached: boolean };
+  private settings?: SettingsEndpoints;
 
   constructor(instance: string, env: Env) {
     this.instance = instance;
@@ -29,17 +41,40 @@ export class MytokenServer {
    * came from the cache and the server says the endpoint does not exist, the document is fetched
    * again once (the server may have moved its endpoints).
    */
-  async call<T>(key: EndpointKey, what: string, req: Omit<HttpRequest, 'url'>): Promise<T | undefined> {
+  async call<T>(key: EndpointKey, what: string, req: CallOptions): Promise<T | undefined> {
     const config = await this.configuration();
-    const url = endpoint(config, key, what);
+    const url = endpoint(config, key, what, this.instance);
     try {
-      return (await requestJSON<T>({ ...req, url })).json;
+      return await send<T>(url, req);
     } catch (e) {
       if (!(e instanceof MytokenServerError && e.status === 404 && e.error === 'not_found' && this.discovered?.cached)) throw e;
-      const fresh = await this.configuration(true);
-      const again = endpoint(fresh, key, what);
+      const again = endpoint(await this.configuration(true), key, what, this.instance);
       if (again === url) throw e;
-      return (await requestJSON<T>({ ...req, url: again })).json;
+      return send<T>(again, req);
     }
+  }
+
+  /** The user-settings document (grant, e-mail and tag endpoints), fetched once per run. */
+  async settingsEndpoints(): Promise<SettingsEndpoints> {
+    this.settings ??= (await this.call<SettingsEndpoints>('usersettings_endpoint', 'user settings', { method: 'GET' })) ?? {};
+    return this.settings;
+  }
+
+  /** Sends a request to an endpoint named in the user-settings document. */
+  async callSettings<T>(key: SettingsKey, what: string, req: CallOptions): Promise<T | undefined> {
+    const url = endpoint(await this.settingsEndpoints(), key, what, this.instance);
+    return send<T>(url, req);
+  }
+}
+
+async function send<T>(base: string, req: CallOptions): Promise<T | undefined> {
+  const { path, capability, ...http } = req;
+  try {
+    return (await requestJSON<T>({ ...http, url: base + (path ?? '') })).json;
+  } catch (e) {
+    if (capability && e instanceof MytokenServerError && e.error === 'insufficient_capabilities') {
+      throw e.withHint(`this needs a mytoken with the capability ${capability}`);
+    }
+    throw e;
   }
 }

@@ -72,3 +72,99 @@ export interface MytokenRequest {
   client_type?: string;
   redirect_uri?: string;
 }
+
+/** The user-settings document (`GET <usersettings_endpoint>`). */
+export interface SettingsEndpoints {
+  grant_type_endpoint?: string;
+  email_endpoint?: string;
+  tags_endpoint?: string;
+}
+
+/** Present on any reply when the presented mytoken was rotated. */
+export interface WithTokenUpdate {
+  token_update?: MytokenResponse;
+}
+
+export interface TagRef {
+  tag: string;
+  color?: string;
+  include_children?: boolean;
+}
+
+/** A node of a token tree (B.7). */
+export interface TokenTree {
+  token: {
+    mom_id: string;
+    name?: string;
+    created: number;
+    expires_at?: number;
+    tags?: TagRef[] | null;
+    ip?: string;
+    user_agent?: string;
+  };
+  children?: TokenTree[] | null;
+}
+
+export interface HistoryEvent {
+  event: string;
+  time: number;
+  comment?: string;
+  ip?: string;
+  user_agent?: string;
+  mom_id?: string;
+}
+
+export interface Calendar {
+  id: string;
+  ics_path?: string;
+  description?: string;
+  tags?: TagRef[] | null;
+  subscribed_tokens?: string[] | null;
+}
+
+export interface Notification {
+  notification_id?: number;
+  notification_type: string;
+  management_code: string;
+  user_wide?: boolean;
+  notification_classes?: string[] | null;
+  subscribed_tokens?: string[] | null;
+  tags?: TagRef[] | null;
+  /** total count of subscribed tokens; the field name is a guess (cli.md 16) */
+  total_subscribed_tokens?: number;
+}
+
+export interface NotificationsAndCalendars {
+  notifications?: Notification[] | null;
+  calendars?: Calendar[] | null;
+}
+
+export interface EmailSettings {
+  email_address?: string;
+  email_verified?: boolean;
+  prefer_html_mail?: boolean;
+}
+
+export interface ProfileEntry {
+  id?: string;
+  name: string;
+  payload?: unknown;
+}
+
+export interface CapabilityInfo {
+  name: string;
+  description?: string;
+}
+
+export interface CapabilityEntry {
+  read_write_capability: CapabilityInfo;
+  read_only_capability?: CapabilityInfo;
+  children?: CapabilityEntry[] | null;
+}
+
+/** The mytoken a request is made with: its newest version, and where a rotated one goes. */
+export interface Credential {
+  readonly token: string;
+  /** takes the reply's token_update, if any */
+  update(reply: WithTokenUpdate | undefined): void;
+}

@@ -2,8 +2,7 @@
 import { Command } from 'commander';
 import { requestAccessToken } from '../api/tokens.js';
 import { MytokenError } from '../errors.js';
-import { reportWriteBack, writeToken } from '../output/terminal.js';
-import { withMytoken } from '../tokens/rotation.js';
+import { writeToken } from '../output/terminal.js';
 import { checkOutputTarget } from '../tokens/source.js';
 import type { Context } from './context.js';
 import { addFlags, type FlagSpec, list, readFlags, str } from './flags.js';
@@ -33,18 +32,13 @@ export function atCommand(ctx: () => Context): Command {
     checkOutputTarget(str(v.out), found);
     const server = c.serverFor(found.token);
     // No abort signal on the request itself: a rotated token must reach the file.
-    const { value, writeBack } = await withMytoken(
-      found,
-      async (mytoken) => {
-        const res = await requestAccessToken(server, { mytoken, scopes: list(v.scope), audiences: list(v.aud), comment });
-        return { value: res, tokenUpdate: res.token_update?.mytoken };
-      },
-      { signal: c.signal },
-    );
-    const stored = reportWriteBack(writeBack);
+    const value = await c.useMytoken(found, async (session) => {
+      const res = await requestAccessToken(server, { mytoken: session.token, scopes: list(v.scope), audiences: list(v.aud), comment });
+      session.update(res);
+      return res;
+    });
     if (!value.access_token) throw new MytokenError(`the server ${server.instance} answered without an access token`);
     writeToken(value.access_token, str(v.out));
-    if (!stored) throw new MytokenError('the rotated mytoken could not be stored (see above)');
   });
   return cmd;
 }

@@ -5,9 +5,13 @@ import { MytokenServer } from '../api/server.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { promptSecret } from '../output/prompt.js';
+import { reportWriteBack } from '../output/terminal.js';
+import { type TokenSession, withMytoken } from '../tokens/rotation.js';
 import { issuerOf } from '../tokens/jwt.js';
 import { findMytoken, type FoundToken, NO_TOKEN_HINT, type TokenSourceOptions } from '../tokens/source.js';
-import { addFlags, type FlagSpec, readFlags, str } from './flags.js';
+import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
+import { readTokenSource } from './options/token-source.js';
+import { colorsEnabled, Style } from '../output/style.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -89,6 +93,34 @@ export class Context {
       wlcgDiscovery: this.config().useWlcgTokenDiscovery,
       prompt: () => promptSecret('Mytoken: '),
     });
+  }
+
+  /** Set when a rotated mytoken could not be stored where it came from: the command then exits 1. */
+  writeBackFailed = false;
+
+  /**
+   * Runs `use` with the mytoken (locked and re-read when it may rotate); every rotated version is
+   * written back, and the user told, as soon as a reply carries it.
+   */
+  useMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>): Promise<T> {
+    return withMytoken(found, use, {
+      signal: this.signal,
+      onWriteBack: (wb) => {
+        if (!reportWriteBack(wb)) this.writeBackFailed = true;
+      },
+    });
+  }
+
+  /** Finds the mytoken the command's flags name, and runs `use` with it against its server. */
+  async withToken<T>(cmd: Command, use: (server: MytokenServer, cred: TokenSession) => Promise<T>): Promise<T> {
+    const found = await this.requireMytoken(readTokenSource(cmd, this.env));
+    const server = this.serverFor(found.token);
+    return this.useMytoken(found, (session) => use(server, session));
+  }
+
+  /** Colours and text styles for stdout. */
+  style(): Style {
+    return new Style(colorsEnabled(this.env, bool(this.globals().noColor), !!process.stdout.isTTY));
   }
 
   /** Like findMytoken, but no mytoken at all is a usage error. */

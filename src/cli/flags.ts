@@ -129,6 +129,8 @@ export function parseBool(v: string): boolean | undefined {
 
 export const str = (v: FlagValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 export const list = (v: FlagValue | undefined): string[] => (Array.isArray(v) ? v : []);
+/** A repeatable flag's values trimmed, without empty ones. */
+export const names = (v: FlagValue | undefined): string[] => list(v).map((s) => s.trim()).filter(Boolean);
 export const bool = (v: FlagValue | undefined): boolean => v === true;
 
 /**

@@ -6,16 +6,17 @@ import { exchangeTransferCode, requestMytoken, startAuthCodeFlow } from '../api/
 import type { MytokenRequest, MytokenResponse } from '../api/types.js';
 import { resolveProvider } from '../config/config.js';
 import { MytokenError, UsageError } from '../errors.js';
-import { loginDone, loginProgress, reportWriteBack, showLoginUrl, writeToken } from '../output/terminal.js';
+import { loginDone, loginProgress, showLoginUrl, writeToken } from '../output/terminal.js';
 import { forGrant, newTokenRequest, withDefaultCapabilities, type NewTokenOptions, parseCapabilities } from '../request/mytoken.js';
 import { addRestrictionFlags, readRestrictionFlags } from './options/restrictions.js';
 import { addRotationFlags, readRotationFlags } from './options/rotation.js';
-import { withMytoken } from '../tokens/rotation.js';
 import { checkOutputTarget } from '../tokens/source.js';
 import type { Context } from './context.js';
 import { addFlags, bool, type FlagSpec, list, readFlags, str } from './flags.js';
 import { addTokenSourceFlags, readTokenSource } from './options/token-source.js';
-import { helpIfAsked } from './help.js';
+import { addHelpCommand, helpIfAsked } from './help.js';
+import { listMytokensCommand } from './info.js';
+import { tokenTagsCommand } from './token-tags.js';
 
 const flags: FlagSpec[] = [
   {
@@ -82,6 +83,9 @@ export function mtCommand(ctx: () => Context): Command {
   addRotationFlags(cmd);
   addFlags(cmd, lastFlags);
   addTokenSourceFlags(cmd);
+  cmd.addCommand(tokenTagsCommand(ctx));
+  cmd.addCommand(listMytokensCommand(ctx));
+  addHelpCommand(cmd);
   cmd.action(async (...args: unknown[]) => {
     const operands = (args[args.length - 1] as Command).args;
     if (helpIfAsked(cmd, operands[0])) return;
@@ -115,18 +119,13 @@ export function mtCommand(ctx: () => Context): Command {
       // A sub-token has the parent's properties unless the user restricts them.
       checkOutputTarget(out, found);
       const server = c.serverFor(found.token);
-      const { value, writeBack } = await withMytoken(
-        found,
-        async (mytoken) => {
-          const body: MytokenRequest = { ...forGrant(newRequest, 'mytoken'), mytoken, error_on_restrictions: true };
-          const res = await requestMytoken(server, body);
-          return { value: res, tokenUpdate: res.token_update?.mytoken };
-        },
-        { signal: c.signal },
-      );
-      const stored = reportWriteBack(writeBack);
+      const value = await c.useMytoken(found, async (session) => {
+        const body: MytokenRequest = { ...forGrant(newRequest, 'mytoken'), mytoken: session.token, error_on_restrictions: true };
+        const res = await requestMytoken(server, body);
+        session.update(res);
+        return res;
+      });
       writeToken(issuedToken(value, server), out);
-      if (!stored) throw new MytokenError('the rotated mytoken could not be stored (see above)');
       return;
     }
 

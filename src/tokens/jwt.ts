@@ -42,3 +42,9 @@ export function mayRotate(token: string): boolean {
   const r = payload.rotation;
   return isObject(r) && (r.on_AT === true || r.on_other === true);
 }
+
+/** The payload of a JWT mytoken as the text it encodes (key order and number spelling kept). */
+export function payloadText(token: string): string | undefined {
+  if (!isJwt(token)) return undefined;
+  return Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8');
+}

@@ -44,21 +44,30 @@ export function writeBack(found: FoundToken, newToken: string): WriteBack {
   }
 }
 
-export interface UseResult<T> {
-  value: T;
-  writeBack?: WriteBack;
+/** The mytoken in use by a command: the newest version, kept current across several requests. */
+export interface TokenSession {
+  /** the version to send now */
+  readonly token: string;
+  /**
+   * Takes the `token_update` of a reply, if it has one: the new version is written back at once
+   * and used by every later request.
+   */
+  update(reply: { token_update?: { mytoken?: string } } | undefined): void;
+}
+
+export interface UseOptions {
+  signal?: AbortSignal;
+  /** told about every write-back, as it happens */
+  onWriteBack?: (wb: WriteBack) => void;
 }
 
 /**
  * Runs `use` with the mytoken. When the token came from a file and may rotate, the file is locked
  * first and read again, so two processes sharing one rotating token take turns and each uses the
- * newest version; a `token_update` is written back before the lock is released.
+ * newest version; every `token_update` is written back before the next request and before the
+ * lock is released, also when a later request fails.
  */
-export async function withMytoken<T>(
-  found: FoundToken,
-  use: (token: string) => Promise<{ value: T; tokenUpdate?: string }>,
-  opts: { signal?: AbortSignal } = {},
-): Promise<UseResult<T>> {
+export async function withMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>, opts: UseOptions = {}): Promise<T> {
   let lock: Awaited<ReturnType<typeof lockFile>>;
   let current = found;
   if (found.file && mayRotate(found.token)) {
@@ -71,10 +80,20 @@ export async function withMytoken<T>(
     }
     current = rereadToken(found);
   }
+  const session: TokenSession = {
+    get token() {
+      return current.token;
+    },
+    update(reply) {
+      const next = reply?.token_update?.mytoken;
+      if (!next || next === current.token) return;
+      const wb = writeBack(current, next);
+      current = { ...current, token: next };
+      opts.onWriteBack?.(wb);
+    },
+  };
   try {
-    const { value, tokenUpdate } = await use(current.token);
-    const wb = tokenUpdate ? writeBack(current, tokenUpdate) : undefined;
-    return { value, writeBack: wb };
+    return await use(session);
   } finally {
     lock?.release();
   }

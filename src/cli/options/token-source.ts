@@ -14,7 +14,12 @@ export function addTokenSourceFlags(cmd: Command): Command {
   return addFlags(cmd, tokenSourceFlags);
 }
 
+/** The token-source flags given to `cmd`, or else to the group commands above it (`calendars --MT-file F list`). */
 export function readTokenSource(cmd: Command, env: Record<string, string | undefined>): TokenSourceOptions {
   const v = readFlags(cmd, tokenSourceFlags, env);
+  for (let anc = cmd.parent; anc; anc = anc.parent) {
+    const up = readFlags(anc, tokenSourceFlags, env);
+    for (const k of Object.keys(v)) v[k] ??= up[k];
+  }
   return { mt: str(v.mt), mtPrompt: bool(v.mtPrompt), mtEnv: str(v.mtEnv), mtFile: str(v.mtFile) };
 }

@@ -1,0 +1,68 @@
+// Tags: the user's tags (settings tags endpoint, server-api 4.7.4) and tags on mytokens (4.8).
+import { type MytokenServer, segment } from './server.js';
+import type { Credential, TagRef, WithTokenUpdate } from './types.js';
+
+export async function listTags(server: MytokenServer, cred: Credential): Promise<TagRef[]> {
+  const res = await server.callSettings<{ tags?: TagRef[] | null } & WithTokenUpdate>('tags_endpoint', 'tags', {
+    method: 'GET',
+    bearer: cred.token,
+    capability: 'read@settings:tags',
+  });
+  cred.update(res);
+  return res?.tags ?? [];
+}
+
+/** Sends a change to one tag (`color` is `RRGGBB`). */
+async function changeTag(server: MytokenServer, cred: Credential, method: 'POST' | 'PUT' | 'DELETE', name: string, body?: object): Promise<void> {
+  const res = await server.callSettings<WithTokenUpdate>('tags_endpoint', 'tags', {
+    method,
+    path: segment(name),
+    body,
+    bearer: cred.token,
+    capability: 'settings:tags',
+  });
+  cred.update(res);
+}
+
+export const createTag = (server: MytokenServer, cred: Credential, name: string, color?: string) =>
+  changeTag(server, cred, 'POST', name, color ? { color } : {});
+
+export function updateTag(server: MytokenServer, cred: Credential, name: string, change: { newName?: string; color?: string }): Promise<void> {
+  const body: Record<string, string> = {};
+  if (change.color) body.color = change.color;
+  if (change.newName) body.tag = change.newName;
+  return changeTag(server, cred, 'PUT', name, body);
+}
+
+export const deleteTag = (server: MytokenServer, cred: Credential, name: string) => changeTag(server, cred, 'DELETE', name);
+
+/** Creates those of `names` the user does not have yet (the server needs a tag before it is used). */
+export async function ensureTags(server: MytokenServer, cred: Credential, names: string[]): Promise<void> {
+  const existing = new Set((await listTags(server, cred)).map((t) => t.tag));
+  for (const name of names) {
+    if (existing.has(name)) continue;
+    await createTag(server, cred, name);
+    existing.add(name);
+  }
+}
+
+export interface TokenTagChange {
+  tag: string;
+  /** another token of the user instead of the credential's */
+  momId?: string;
+  includeChildren: boolean;
+}
+
+/** Puts a tag on a mytoken or takes it off. */
+export async function changeTokenTag(server: MytokenServer, cred: Credential, op: 'add' | 'remove', c: TokenTagChange): Promise<void> {
+  const body: Record<string, unknown> = { tag: c.tag, mytoken: cred.token };
+  if (c.momId) body.mom_id = c.momId;
+  body.include_children = c.includeChildren;
+  const res = await server.call<WithTokenUpdate>('mytoken_endpoint', 'mytokens', {
+    method: op === 'add' ? 'POST' : 'DELETE',
+    path: '/tags',
+    body,
+    capability: c.momId ? 'manage_mytokens:tags' : 'tokeninfo:tags',
+  });
+  cred.update(res);
+}

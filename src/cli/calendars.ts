@@ -1,0 +1,133 @@
+// mytoken calendars: calendar feeds (ICS) with an event at the expiry of each mytoken in them.
+import type { Command } from 'commander';
+import { calendarToken, createCalendar, deleteCalendar, listCalendars, updateCalendar } from '../api/notifications.js';
+import type { MytokenServer } from '../api/server.js';
+import { ensureTags } from '../api/tags.js';
+import type { Credential } from '../api/types.js';
+import { MytokenError, UsageError } from '../errors.js';
+import { err, out } from '../output/terminal.js';
+import { calendarsTable, summary } from '../output/views.js';
+import { edited } from '../request/lists.js';
+import { group, leaf } from './command.js';
+import type { Context } from './context.js';
+import { bool, names, str } from './flags.js';
+import { ask, askTags, confirm, confirmDeletion, requireTerminal } from './interactive.js';
+
+const idArg = { name: 'calendar-id', what: 'calendar ID' };
+const force = { key: 'force', names: ['-f', '--force'], description: 'do not ask for confirmation' };
+const momId = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };
+
+async function create(server: MytokenServer, cred: Credential, description: string | undefined, tags: string[]): Promise<void> {
+  if (tags.length) await ensureTags(server, cred, tags);
+  const cal = await createCalendar(server, cred, { description, tags });
+  if (!cal.id) throw new MytokenError('the server answered without the ID of the new calendar');
+  out(`\n✓ Calendar created successfully! ID: ${cal.id}\n`);
+}
+
+export function calendarsCommand(ctx: () => Context): Command {
+  const listCmd = leaf(ctx, {
+    name: 'list',
+    summary: 'list your calendars',
+    run: async ({ ctx: c, cmd }) => {
+      out(calendarsTable(await c.withToken(cmd, (server, cred) => listCalendars(server, cred)), c.style()));
+    },
+  });
+  const createCmd = leaf(ctx, {
+    name: 'create',
+    aliases: ['new'],
+    summary: 'create a calendar',
+    flags: [
+      { key: 'description', names: ['--description'], value: 'TEXT', description: 'what the calendar is for' },
+      { key: 'tags', names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the calendar (tags that do not exist yet are created)' },
+      { key: 'interactive', names: ['-i', '--interactive'], description: 'ask for the description and tags' },
+    ],
+    run: async ({ ctx: c, cmd, flags }) => {
+      if (!bool(flags.interactive)) {
+        await c.withToken(cmd, (server, cred) => create(server, cred, str(flags.description), names(flags.tags)));
+        return;
+      }
+      requireTerminal('--interactive');
+      await c.withToken(cmd, async (server, cred) => {
+        err('Create a calendar\n\n');
+        const description = (await ask('Description', { default: str(flags.description) ?? '' })) || undefined;
+        const tags = await askTags(server, cred, c.style());
+        err(summary('The new calendar:', [['Description', description], ['Tags', tags.join(', ')]]));
+        if (!(await confirm('Create it?', true))) return err('Cancelled.\n');
+        await create(server, cred, description, tags);
+      });
+    },
+  });
+  const updateCmd = leaf(ctx, {
+    name: 'update',
+    summary: "change a calendar's description or tags",
+    argument: idArg,
+    flags: [
+      { key: 'description', names: ['--description'], value: 'TEXT', description: 'the new description' },
+      { key: 'addTags', names: ['--add-tags'], value: 'TAG', repeatable: true, description: 'add these tags (created if they do not exist)' },
+      { key: 'removeTags', names: ['--remove-tags'], value: 'TAG', repeatable: true, description: 'remove these tags' },
+    ],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const id = arg!;
+      const description = str(flags.description);
+      const add = names(flags.addTags);
+      const remove = names(flags.removeTags);
+      if (!description && !add.length && !remove.length) {
+        throw new UsageError('nothing to change', 'give --description TEXT, --add-tags TAG or --remove-tags TAG');
+      }
+      await c.withToken(cmd, async (server, cred) => {
+        const cal = (await listCalendars(server, cred)).find((x) => x.id === id);
+        if (!cal) throw new MytokenError(`there is no calendar with the ID '${id}'`, 1, 'see mytoken calendars list');
+        if (add.length) await ensureTags(server, cred, add);
+        const tags = edited((cal.tags ?? []).map((t) => t.tag), add, remove);
+        await updateCalendar(server, cred, id, { description: description ?? cal.description, tags });
+      });
+      out(`Calendar '${id}' updated successfully\n`);
+    },
+  });
+  const deleteCmd = leaf(ctx, {
+    name: 'delete',
+    aliases: ['rm', 'remove'],
+    summary: 'delete a calendar',
+    argument: idArg,
+    flags: [force],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const id = arg!;
+      if (!(await confirmDeletion(`calendar ${id}`, bool(flags.force)))) return;
+      await c.withToken(cmd, (server, cred) => deleteCalendar(server, cred, id));
+      out(`Calendar '${id}' deleted successfully\n`);
+    },
+  });
+  const subscribeCmd = leaf(ctx, {
+    name: 'subscribe',
+    aliases: ['add'],
+    summary: "add a mytoken's expiry to a calendar",
+    argument: idArg,
+    flags: [momId, { key: 'comment', names: ['--comment'], value: 'TEXT', description: 'text for the calendar event' }],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const id = arg!;
+      await c.withToken(cmd, (server, cred) => calendarToken(server, cred, 'subscribe', id, { momId: str(flags.momId), comment: str(flags.comment) }));
+      out(`Successfully subscribed to calendar '${id}'\n`);
+    },
+  });
+  const unsubscribeCmd = leaf(ctx, {
+    name: 'unsubscribe',
+    summary: "take a mytoken's expiry out of a calendar",
+    argument: idArg,
+    flags: [momId],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const id = arg!;
+      await c.withToken(cmd, (server, cred) => calendarToken(server, cred, 'unsubscribe', id, { momId: str(flags.momId) }));
+      out(`Successfully unsubscribed from calendar '${id}'\n`);
+    },
+  });
+  return group(
+    {
+      name: 'calendars',
+      aliases: ['calendar'],
+      summary: 'calendars with the expiry dates of your mytokens',
+      description: 'Calendars (ICS feeds to subscribe to in a calendar app) with an event when each mytoken in them expires.',
+      tokenFlags: true,
+    },
+    [listCmd, createCmd, updateCmd, deleteCmd, subscribeCmd, unsubscribeCmd],
+  );
+}

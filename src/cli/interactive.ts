@@ -1,0 +1,35 @@
+// Questions the management commands ask: confirmations of deletes and the interactive create flows.
+import { type MytokenServer } from '../api/server.js';
+import { listTags } from '../api/tags.js';
+import type { Credential } from '../api/types.js';
+import { UsageError } from '../errors.js';
+import { ask, canAsk, confirm } from '../output/prompt.js';
+import type { Style } from '../output/style.js';
+import { err } from '../output/terminal.js';
+import { splitNames } from '../request/lists.js';
+
+/**
+ * Whether to go on with deleting `what`: yes with --force, else the user is asked. Without a
+ * terminal to ask on, nothing is deleted and the command fails, so a script notices.
+ */
+export async function confirmDeletion(what: string, force: boolean): Promise<boolean> {
+  if (force) return true;
+  if (!canAsk()) throw new UsageError(`not deleting ${what}: there is no terminal to confirm on`, 'pass --force to delete without asking');
+  if (await confirm(`Delete ${what}?`, false)) return true;
+  err('Cancelled.\n');
+  return false;
+}
+
+/** Checks that the interactive flow can ask its questions. */
+export function requireTerminal(flag: string): void {
+  if (!canAsk()) throw new UsageError(`${flag} needs a terminal to ask its questions`, 'in scripts give the values as flags');
+}
+
+/** Shows the user's tags and asks which to use. */
+export async function askTags(server: MytokenServer, cred: Credential, style: Style): Promise<string[]> {
+  const tags = await listTags(server, cred);
+  if (tags.length) err(`\nYour tags: ${style.tags(tags)}\n`);
+  return splitNames(await ask('Tags, separated by commas (new ones are created; empty for none)', { default: '' }));
+}
+
+export { ask, confirm };

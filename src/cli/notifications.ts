@@ -1,0 +1,170 @@
+// mytoken notifications: e-mail notifications about what happens with your mytokens.
+import type { Command } from 'commander';
+import {
+  createNotification,
+  deleteNotification,
+  listNotifications,
+  type NewNotification,
+  NOTIFICATION_CLASSES,
+  notificationToken,
+  updateNotification,
+} from '../api/notifications.js';
+import type { MytokenServer } from '../api/server.js';
+import { ensureTags } from '../api/tags.js';
+import type { Credential } from '../api/types.js';
+import { MytokenError, UsageError } from '../errors.js';
+import { err, out } from '../output/terminal.js';
+import { classList, notificationsTable, summary } from '../output/views.js';
+import { edited, splitNames } from '../request/lists.js';
+import { group, leaf } from './command.js';
+import type { Context } from './context.js';
+import { bool, type FlagSpec, names, str } from './flags.js';
+import { ask, askTags, confirm, confirmDeletion, requireTerminal } from './interactive.js';
+
+const codeArg = { name: 'management-code', what: 'management code' };
+const momId: FlagSpec = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };
+const TYPES = ['mail', 'ics_invite'];
+
+async function create(server: MytokenServer, cred: Credential, n: NewNotification): Promise<void> {
+  if (n.tags.length) await ensureTags(server, cred, n.tags);
+  const code = await createNotification(server, cred, n);
+  if (!code) throw new MytokenError('the server answered without the management code of the new notification');
+  out(`\n✓ Notification created successfully! Management code: ${code}\n`);
+}
+
+/** The interactive create: asks for everything, shows a summary, creates on confirmation. */
+async function createInteractively(c: Context, server: MytokenServer, cred: Credential): Promise<void> {
+  err('Create a notification\n\n');
+  const type = await ask('Type', { choices: TYPES, default: 'mail' });
+  err(`\nNotification classes (a class includes the ones under it):\n${classList(NOTIFICATION_CLASSES)}\n`);
+  const classes = splitNames(await ask('Classes, separated by commas'));
+  if (!classes.length) throw new UsageError('a notification needs at least one class');
+  const userWide = await confirm('For all your mytokens (user-wide)?', false);
+  const tags = userWide ? [] : await askTags(server, cred, c.style());
+  const comment = type === 'ics_invite' ? (await ask('Comment for the calendar invitation', { default: '' })) || undefined : undefined;
+  err(
+    summary('The new notification:', [
+      ['Type', type],
+      ['Classes', classes.join(', ')],
+      ['User-wide', String(userWide)],
+      ['Tags', tags.join(', ')],
+      ['Comment', comment],
+    ]),
+  );
+  if (!(await confirm('Create it?', true))) return err('Cancelled.\n');
+  await create(server, cred, { type, classes, userWide, tags, comment });
+}
+
+export function notificationsCommand(ctx: () => Context): Command {
+  const listCmd = leaf(ctx, {
+    name: 'list',
+    summary: 'list your notifications',
+    run: async ({ ctx: c, cmd }) => {
+      out(notificationsTable(await c.withToken(cmd, (server, cred) => listNotifications(server, cred)), c.style()));
+    },
+  });
+  const createCmd = leaf(ctx, {
+    name: 'create',
+    aliases: ['subscribe', 'new'],
+    summary: 'create a notification for the mytoken',
+    description:
+      'Create a notification: mails (type mail) about the classes of events chosen, for the mytoken given or (--user-wide) ' +
+      'all your mytokens; or a one-time calendar invitation for its expiry (type ics_invite). Prints the management code.',
+    flags: [
+      { key: 'type', names: ['--type'], value: 'TYPE', description: 'mail or ics_invite' },
+      {
+        key: 'classes',
+        names: ['--classes'],
+        value: 'CLASS',
+        repeatable: true,
+        description: `what to notify about: ${NOTIFICATION_CLASSES.map((x) => x.name).join(', ')}, or a part of security (security:ips, ...)`,
+      },
+      { key: 'userWide', names: ['--user-wide'], description: 'for all your mytokens, not only the one given' },
+      { key: 'tags', names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the notification (tags that do not exist yet are created)' },
+      { key: 'comment', names: ['--comment'], value: 'TEXT', description: 'text of the calendar invitation (ics_invite)' },
+      { key: 'interactive', names: ['-i', '--interactive'], description: 'ask for everything' },
+    ],
+    run: async ({ ctx: c, cmd, flags }) => {
+      if (bool(flags.interactive)) {
+        requireTerminal('--interactive');
+        await c.withToken(cmd, (server, cred) => createInteractively(c, server, cred));
+        return;
+      }
+      const type = str(flags.type);
+      const classes = names(flags.classes);
+      if (!type) throw new UsageError('missing --type', `give --type ${TYPES.join(' or ')}`);
+      if (!classes.length) throw new UsageError('missing --classes', 'give --classes CLASS,...; see mytoken notifications create --help');
+      const n: NewNotification = { type, classes, userWide: bool(flags.userWide), tags: names(flags.tags), comment: str(flags.comment) };
+      await c.withToken(cmd, (server, cred) => create(server, cred, n));
+    },
+  });
+  const updateCmd = leaf(ctx, {
+    name: 'update',
+    summary: "change a notification's classes or tags",
+    argument: codeArg,
+    flags: [
+      { key: 'addClasses', names: ['--add-classes'], value: 'CLASS', repeatable: true, description: 'add these classes' },
+      { key: 'removeClasses', names: ['--remove-classes'], value: 'CLASS', repeatable: true, description: 'remove these classes' },
+      { key: 'addTags', names: ['--add-tags'], value: 'TAG', repeatable: true, description: 'add these tags (created if they do not exist)' },
+      { key: 'removeTags', names: ['--remove-tags'], value: 'TAG', repeatable: true, description: 'remove these tags' },
+    ],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const code = arg!;
+      const [addC, removeC, addT, removeT] = [flags.addClasses, flags.removeClasses, flags.addTags, flags.removeTags].map(names);
+      if (![addC, removeC, addT, removeT].some((l) => l!.length)) {
+        throw new UsageError('nothing to change', 'give --add-classes, --remove-classes, --add-tags or --remove-tags');
+      }
+      await c.withToken(cmd, async (server, cred) => {
+        const n = (await listNotifications(server, cred)).find((x) => x.management_code === code);
+        if (!n) throw new MytokenError(`there is no notification with the management code '${code}'`, 1, 'see mytoken notifications list');
+        if (addT!.length) await ensureTags(server, cred, addT!);
+        await updateNotification(server, cred, code, {
+          classes: edited(n.notification_classes ?? [], addC!, removeC!),
+          tags: edited((n.tags ?? []).map((t) => t.tag), addT!, removeT!),
+        });
+      });
+      out(`Notification '${code}' updated successfully\n`);
+    },
+  });
+  const deleteCmd = leaf(ctx, {
+    name: 'delete',
+    aliases: ['rm', 'remove'],
+    summary: 'delete a notification',
+    argument: codeArg,
+    flags: [{ key: 'force', names: ['-f', '--force'], description: 'do not ask for confirmation' }],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const code = arg!;
+      if (!(await confirmDeletion(`notification ${code}`, bool(flags.force)))) return;
+      await c.withToken(cmd, (server, cred) => deleteNotification(server, cred, code));
+      out(`Notification '${code}' deleted successfully\n`);
+    },
+  });
+  const addToken = leaf(ctx, {
+    name: 'add-token',
+    summary: 'add a mytoken to a notification',
+    argument: codeArg,
+    flags: [momId, { key: 'includeChildren', names: ['--include-children'], description: 'its sub-tokens too' }],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const code = arg!;
+      await c.withToken(cmd, (server, cred) =>
+        notificationToken(server, cred, 'add', code, { momId: str(flags.momId), includeChildren: bool(flags.includeChildren) }),
+      );
+      out(`Token added to notification '${code}' successfully\n`);
+    },
+  });
+  const removeToken = leaf(ctx, {
+    name: 'remove-token',
+    summary: 'take a mytoken out of a notification',
+    argument: codeArg,
+    flags: [momId],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const code = arg!;
+      await c.withToken(cmd, (server, cred) => notificationToken(server, cred, 'remove', code, { momId: str(flags.momId) }));
+      out(`Token removed from notification '${code}' successfully\n`);
+    },
+  });
+  return group(
+    { name: 'notifications', aliases: ['notify'], summary: 'e-mail notifications about your mytokens', tokenFlags: true },
+    [listCmd, createCmd, updateCmd, deleteCmd, addToken, removeToken],
+  );
+}

@@ -1,0 +1,31 @@
+// mytoken revoke: revoke the mytoken (and its sub-tokens), or another one by its mom id.
+import type { Command } from 'commander';
+import { revoke } from '../api/revocation.js';
+import { out } from '../output/terminal.js';
+import { leaf } from './command.js';
+import type { Context } from './context.js';
+import { bool, str } from './flags.js';
+
+export function revokeCommand(ctx: () => Context): Command {
+  return leaf(ctx, {
+    name: 'revoke',
+    summary: 'revoke a mytoken',
+    description:
+      'Revoke the mytoken given, or with --mom-id another mytoken of yours (a sub-token of the one given, or any one ' +
+      'when the mytoken given has the capability manage_mytokens:revoke). A token file is left as it is.',
+    flags: [
+      { key: 'recursive', names: ['-r', '--recursive'], description: 'revoke its sub-tokens too' },
+      {
+        key: 'momId',
+        names: ['--mom-id', '--MOM-ID', '--mom', '--MOM'],
+        value: 'MOM_ID',
+        env: ['MOM_ID'],
+        description: 'revoke the mytoken with this mom id instead (see mytoken info list-mytokens --include-mom-id)',
+      },
+    ],
+    run: async ({ ctx: c, cmd, flags }) => {
+      await c.withToken(cmd, (server, cred) => revoke(server, cred, { momId: str(flags.momId), recursive: bool(flags.recursive) }));
+      out('Token revoked\n');
+    },
+  });
+}

@@ -1,0 +1,100 @@
+// mytoken settings: the user's settings at the server (e-mail, tags; the grants come with the ssh grant).
+import type { Command } from 'commander';
+import { getEmail, updateEmail } from '../../api/settings.js';
+import { createTag, deleteTag, listTags, updateTag } from '../../api/tags.js';
+import { UsageError } from '../../errors.js';
+import { normalizeColor } from '../../request/color.js';
+import { out } from '../../output/terminal.js';
+import { emailBlock, tagsTable } from '../../output/views.js';
+import { group, leaf } from '../command.js';
+import type { Context } from '../context.js';
+import { bool, type FlagSpec, str } from '../flags.js';
+
+const colorFlag: FlagSpec = {
+  key: 'color',
+  names: ['--color'],
+  value: 'COLOR',
+  description: 'colour of the tag: a name (red, teal, gold, ...) or hex digits (#3357ff, #35f)',
+};
+
+function emailCommand(ctx: () => Context): Command {
+  const get = leaf(ctx, {
+    name: 'get',
+    summary: 'show your e-mail address and mail preferences',
+    run: async ({ ctx: c, cmd }) => {
+      out(emailBlock(await c.withToken(cmd, (server, cred) => getEmail(server, cred))));
+    },
+  });
+  const update = leaf(ctx, {
+    name: 'update',
+    summary: 'change your e-mail address or mail format',
+    description: 'Change your e-mail address (it must be verified again: the server mails a link) or the format of mails.',
+    flags: [
+      { key: 'email', names: ['--email'], value: 'ADDRESS', description: 'the new e-mail address' },
+      { key: 'html', names: ['--html'], description: 'send HTML mails' },
+      { key: 'plain', names: ['--plain'], description: 'send plain-text mails' },
+    ],
+    run: async ({ ctx: c, cmd, flags }) => {
+      const address = str(flags.email);
+      const html = bool(flags.html);
+      const plain = bool(flags.plain);
+      if (!address && !html && !plain) throw new UsageError('nothing to change', 'give --email ADDRESS, --html or --plain');
+      await c.withToken(cmd, (server, cred) => updateEmail(server, cred, { address, preferHtml: html ? true : plain ? false : undefined }));
+      out('Email preferences updated successfully\n');
+    },
+  });
+  return group({ name: 'email', summary: 'your e-mail address for notifications' }, [get, update]);
+}
+
+function tagsCommand(ctx: () => Context): Command {
+  const tagArg = { name: 'name', what: 'tag name' };
+  const listCmd = leaf(ctx, {
+    name: 'list',
+    summary: 'list your tags',
+    run: async ({ ctx: c, cmd }) => {
+      out(tagsTable(await c.withToken(cmd, (server, cred) => listTags(server, cred)), c.style()));
+    },
+  });
+  const create = leaf(ctx, {
+    name: 'create',
+    summary: 'create a tag',
+    argument: tagArg,
+    flags: [colorFlag],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
+      await c.withToken(cmd, (server, cred) => createTag(server, cred, arg!, color));
+      out(`Tag '${arg}' created successfully\n`);
+    },
+  });
+  const update = leaf(ctx, {
+    name: 'update',
+    summary: 'rename a tag or change its colour',
+    argument: tagArg,
+    flags: [{ key: 'newName', names: ['--new-name'], value: 'NAME', description: 'the new name of the tag' }, colorFlag],
+    run: async ({ ctx: c, cmd, flags, arg }) => {
+      const newName = str(flags.newName);
+      const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
+      if (!newName && !color) throw new UsageError('nothing to change', 'give --new-name NAME or --color COLOR');
+      await c.withToken(cmd, (server, cred) => updateTag(server, cred, arg!, { newName, color }));
+      out(`Tag '${arg}' updated successfully\n`);
+    },
+  });
+  const del = leaf(ctx, {
+    name: 'delete',
+    aliases: ['rm', 'remove'],
+    summary: 'delete a tag',
+    argument: tagArg,
+    run: async ({ ctx: c, cmd, arg }) => {
+      await c.withToken(cmd, (server, cred) => deleteTag(server, cred, arg!));
+      out(`Tag '${arg}' deleted successfully\n`);
+    },
+  });
+  return group({ name: 'tags', summary: 'your tags (to mark mytokens, calendars and notifications)' }, [listCmd, create, update, del]);
+}
+
+export function settingsCommand(ctx: () => Context): Command {
+  return group(
+    { name: 'settings', summary: 'your settings at the server', tokenFlags: true },
+    [emailCommand(ctx), tagsCommand(ctx)],
+  );
+}

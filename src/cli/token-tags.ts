@@ -1,0 +1,34 @@
+// mytoken MT tags add|remove: put a tag on a mytoken or take it off.
+import type { Command } from 'commander';
+import { changeTokenTag } from '../api/tags.js';
+import { out } from '../output/terminal.js';
+import { group, leaf } from './command.js';
+import type { Context } from './context.js';
+import { bool, type FlagSpec, str } from './flags.js';
+
+const flags: FlagSpec[] = [
+  { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' },
+  { key: 'includeChildren', names: ['--include-children'], description: 'its sub-tokens too' },
+];
+
+function tagCommand(ctx: () => Context, op: 'add' | 'remove'): Command {
+  return leaf(ctx, {
+    name: op,
+    aliases: op === 'remove' ? ['rm', 'delete'] : undefined,
+    summary: op === 'add' ? 'put a tag on the mytoken' : 'take a tag off the mytoken',
+    description:
+      (op === 'add' ? 'Put a tag on the mytoken (create the tag first: mytoken settings tags create).' : 'Take a tag off the mytoken.') +
+      ' Needs the capability tokeninfo:tags, or manage_mytokens:tags with --mom-id.',
+    argument: { name: 'tag', what: 'tag name' },
+    flags,
+    run: async ({ ctx: c, cmd, flags: v, arg }) => {
+      const tag = arg!;
+      await c.withToken(cmd, (server, cred) => changeTokenTag(server, cred, op, { tag, momId: str(v.momId), includeChildren: bool(v.includeChildren) }));
+      out(`Tag '${tag}' ${op === 'add' ? 'added' : 'removed'} successfully\n`);
+    },
+  });
+}
+
+export function tokenTagsCommand(ctx: () => Context): Command {
+  return group({ name: 'tags', summary: 'tag mytokens' }, [tagCommand(ctx, 'add'), tagCommand(ctx, 'remove')]);
+}
