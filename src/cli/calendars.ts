@@ -76,7 +76,7 @@ export function calendarsCommand(ctx: () => Context): Command {
       }
       await c.withToken(cmd, async (server, cred) => {
         const cal = (await listCalendars(server, cred)).find((x) => x.id === id);
-        if (!cal) throw new MytokenError(`there is no calendar with the ID '${id}'`, 1, 'see mytoken calendars list');
+        if (!cal) throw new MytokenError(`calendar '${id}' not found`, 1, 'see mytoken calendars list for your calendars');
         if (add.length) await ensureTags(server, cred, add);
         const tags = edited((cal.tags ?? []).map((t) => t.tag), add, remove);
         await updateCalendar(server, cred, id, { description: description ?? cal.description, tags });

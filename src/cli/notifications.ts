@@ -116,7 +116,7 @@ export function notificationsCommand(ctx: () => Context): Command {
       }
       await c.withToken(cmd, async (server, cred) => {
         const n = (await listNotifications(server, cred)).find((x) => x.management_code === code);
-        if (!n) throw new MytokenError(`there is no notification with the management code '${code}'`, 1, 'see mytoken notifications list');
+        if (!n) throw new MytokenError(`notification with the management code '${code}' not found`, 1, 'see mytoken notifications list for your notifications');
         if (addT!.length) await ensureTags(server, cred, addT!);
         await updateNotification(server, cred, code, {
           classes: edited(n.notification_classes ?? [], addC!, removeC!),

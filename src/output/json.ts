@@ -55,7 +55,8 @@ export function prettyJson(value: unknown): string {
 
 /**
  * Field list of a typed model: `key` (always printed, null when absent), `key?` (left out when
- * empty, zero or false), `key??` (left out only when absent), or a nested model for a member.
+ * empty, zero or false), `key??` (left out only when absent), `key!` (a boolean, false when
+ * absent), or a nested model for a member.
  */
 export type Model = (string | [string, Model] | [string, Model, 'list'])[];
 
@@ -73,14 +74,14 @@ export function typed(value: unknown, model: Model, keepUnknown = false): Record
   const known = new Set<string>();
   for (const field of model) {
     const [spec, sub, kind] = typeof field === 'string' ? [field, undefined, undefined] : field;
-    const key = spec.replace(/\?+$/, '');
+    const key = spec.replace(/[?!]+$/, '');
     known.add(key);
     let v = src[key];
     if (spec.endsWith('??') ? v === undefined || v === null : spec.endsWith('?') && isEmpty(v)) continue;
     if (sub && v && typeof v === 'object') {
       v = kind === 'list' && Array.isArray(v) ? v.map((e) => typed(e, sub, keepUnknown)) : typed(v, sub, keepUnknown);
     }
-    outObj[key] = v === undefined ? null : v;
+    outObj[key] = v === undefined || v === null ? (spec.endsWith('!') ? false : null) : v;
   }
   if (keepUnknown) for (const [k, v] of Object.entries(src)) if (!known.has(k)) outObj[k] = v;
   return outObj;

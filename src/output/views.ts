@@ -134,7 +134,7 @@ export function profileSection(title: string, groups: { group: string; names: st
 const CLAUSE: Model = ['nbf?', 'exp?', 'scope?', 'audience?', 'hosts?', 'geoip_allow?', 'geoip_disallow?', 'usages_AT??', 'usages_other??', 'include?', 'usages_AT_done?', 'usages_other_done?'];
 
 export const INTROSPECTION: Model = [
-  'valid',
+  'valid!',
   'token_type',
   [
     'token',
@@ -161,7 +161,7 @@ export const INTROSPECTION: Model = [
   'mom_id',
 ];
 
-const TREE_TOKEN: Model = ['mom_id', 'name?', 'created', 'expires_at?', ['tags?', ['tag', 'color', 'include_children'], 'list'], 'ip?', 'user_agent?'];
+const TREE_TOKEN: Model = ['mom_id', 'name?', 'created', 'expires_at?', ['tags?', ['tag', 'color', 'include_children!'], 'list'], 'ip?', 'user_agent?'];
 
 export function treeModel(depth = 0): Model {
   // a fixed depth bound keeps the model finite; deeper nodes keep the server's own order

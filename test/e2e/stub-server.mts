@@ -45,6 +45,8 @@ export function stubConfiguration(base: string): Record<string, unknown> {
     tokeninfo_endpoint: `${base}/api/v0/tokeninfo`,
     revocation_endpoint: `${base}/api/v0/token/revoke`,
     usersettings_endpoint: `${base}/api/v0/settings`,
+    notifications_endpoint: `${base}/api/v0/notifications`,
+    profiles_endpoint: `${base}/api/v0/pt`,
     jwks_uri: `${base}/jwks`,
     providers_supported: [],
     token_signing_alg_value: 'ES512',
@@ -53,6 +55,15 @@ export function stubConfiguration(base: string): Record<string, unknown> {
     mytoken_endpoint_oidc_flows_supported: ['authorization_code'],
     response_types_supported: ['token', 'short_token', 'transfer_code'],
     restriction_claims_supported: ['nbf', 'exp', 'scope', 'audience', 'hosts', 'usages_AT', 'usages_other'],
+  };
+}
+
+/** The user-settings metadata (`GET <usersettings_endpoint>`) for the instance `base`. */
+export function settingsMetadata(base: string): Record<string, unknown> {
+  return {
+    grant_type_endpoint: `${base}/api/v0/settings/grants`,
+    email_endpoint: `${base}/api/v0/settings/email`,
+    tags_endpoint: `${base}/api/v0/settings/tags`,
   };
 }
 
@@ -216,4 +227,70 @@ export function assertRefused(r: RunResult, label: string, error: RegExp = /usag
   assert.equal(r.status, 3, `${label}: expected a refusal (exit 3); stdout: ${r.stdout} stderr: ${r.stderr}`);
   assert.equal(r.stdout, '', label);
   assert.match(r.stderr, error, label);
+}
+
+// ---- tables (spec cli.md 12.1) ---------------------------------------------------------------
+
+/** Text without ANSI SGR sequences. */
+export function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+/** Terminal columns of a text: ANSI sequences count 0, East-Asian wide characters 2, others 1. */
+export function displayWidth(text: string): number {
+  let w = 0;
+  for (const ch of stripAnsi(text)) {
+    const c = ch.codePointAt(0)!;
+    const wide =
+      (c >= 0x1100 && c <= 0x115f) ||
+      (c >= 0x2e80 && c <= 0xa4cf && c !== 0x303f) ||
+      (c >= 0xac00 && c <= 0xd7a3) ||
+      (c >= 0xf900 && c <= 0xfaff) ||
+      (c >= 0xfe30 && c <= 0xfe4f) ||
+      (c >= 0xff00 && c <= 0xff60) ||
+      (c >= 0xffe0 && c <= 0xffe6) ||
+      (c >= 0x1f300 && c <= 0x1f64f) ||
+      (c >= 0x20000 && c <= 0x3fffd);
+    w += wide ? 2 : 1;
+  }
+  return w;
+}
+
+/**
+ * The box-drawn table of spec 12.1 for already transformed (upper-case) headers and data cells:
+ * one space of padding, headers centred (an odd extra space to the right), data left-aligned,
+ * cells trimmed; '' when there are no rows. Cells must not contain newlines.
+ */
+export function boxTable(headers: string[], rows: string[][]): string {
+  if (rows.length === 0) return '';
+  const cells = rows.map((r) => r.map((c) => c.trim()));
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i] ?? ''))));
+  const rule = (l: string, m: string, r: string) => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}\n`;
+  const head = headers.map((h, i) => {
+    const free = widths[i]! - displayWidth(h);
+    const left = Math.floor(free / 2);
+    return ` ${' '.repeat(left)}${h}${' '.repeat(free - left)} `;
+  });
+  const line = (r: string[]) => `│${r.map((c, i) => ` ${c}${' '.repeat(widths[i]! - displayWidth(c))} `).join('│')}│\n`;
+  return (
+    rule('┌', '┬', '┐') +
+    `│${head.join('│')}│\n` +
+    rule('├', '┼', '┤') +
+    cells.map((r) => line(r)).join('') +
+    rule('└', '┴', '┘')
+  );
+}
+
+/** An unsigned mytoken JWT of `iss` that may rotate (rotation on_other), version `seq`. */
+export function rotatingMytoken(iss: string, seq: number): string {
+  return unsignedJwt({
+    ver: '0.7',
+    token_type: 'mytoken',
+    iss,
+    sub: 'stub-user',
+    seq_no: seq,
+    jti: 'stub-rotating-mytoken',
+    capabilities: ['tokeninfo', 'settings', 'manage_mytokens'],
+    rotation: { on_other: true },
+  });
 }
