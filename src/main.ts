@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     controller.abort();
   });
   let context: Context | undefined;
-  const root = buildProgram(() => (context ??= new Context(root, process.env, controller.signal)));
+  const root = buildProgram(() => (context ??= new Context(root, process.env, controller.signal)), argv);
   try {
     await root.parseAsync(normalizeArgv(argv, knownFlags), { from: 'user' });
     if (context?.writeBackFailed) {

@@ -15,10 +15,12 @@ const flags: FlagSpec[] = [
   { key: 'out', names: ['-o', '--out'], value: 'FILE', description: 'write the access token to FILE (mode 0600) instead of stdout' },
 ];
 
+export const atMeta = { name: 'AT', aliases: ['at', 'access-token'], summary: 'get an access token' };
+
 export function atCommand(ctx: () => Context): Command {
-  const cmd = new Command('AT')
-    .aliases(['at', 'access-token'])
-    .summary('get an access token')
+  const cmd = new Command(atMeta.name)
+    .aliases(atMeta.aliases)
+    .summary(atMeta.summary)
     .description('Trade the mytoken for an OpenID Connect access token and print it.')
     .argument('[comment]', 'a note stored with the access token on the server')
     .allowExcessArguments(true);

@@ -24,6 +24,8 @@ async function create(server: MytokenServer, cred: Credential, description: stri
   out(`\n✓ Calendar created successfully! ID: ${cal.id}\n`);
 }
 
+export const calendarsMeta = { name: 'calendars', aliases: ['calendar'], summary: 'calendars with the expiry dates of your mytokens' };
+
 export function calendarsCommand(ctx: () => Context): Command {
   const listCmd = leaf(ctx, {
     name: 'list',
@@ -122,9 +124,7 @@ export function calendarsCommand(ctx: () => Context): Command {
   });
   return group(
     {
-      name: 'calendars',
-      aliases: ['calendar'],
-      summary: 'calendars with the expiry dates of your mytokens',
+      ...calendarsMeta,
       description: 'Calendars (ICS feeds to subscribe to in a calendar app) with an event when each mytoken in them expires.',
       tokenFlags: true,
     },

@@ -30,6 +30,8 @@ export function listMytokensCommand(ctx: () => Context): Command {
   });
 }
 
+export const infoMeta = { name: 'info', aliases: ['tokeninfo'], summary: 'show what a mytoken is and what happened with it' };
+
 export function infoCommand(ctx: () => Context): Command {
   const introspectCmd = leaf(ctx, {
     name: 'introspect',
@@ -87,9 +89,7 @@ export function infoCommand(ctx: () => Context): Command {
 
   const info = group(
     {
-      name: 'info',
-      aliases: ['tokeninfo'],
-      summary: 'show what a mytoken is and what happened with it',
+      ...infoMeta,
       description:
         'Without a subcommand: decode the mytoken (a JWT) locally and print its claims as JSON. ' +
         'The subcommands ask the server.',

@@ -68,10 +68,12 @@ function issuedToken(res: MytokenResponse, server: MytokenServer): string {
   return t;
 }
 
+export const mtMeta = { name: 'MT', aliases: ['mt', 'mytoken'], summary: 'get a new mytoken' };
+
 export function mtCommand(ctx: () => Context): Command {
-  const cmd = new Command('MT')
-    .aliases(['mt', 'mytoken'])
-    .summary('get a new mytoken')
+  const cmd = new Command(mtMeta.name)
+    .aliases(mtMeta.aliases)
+    .summary(mtMeta.summary)
     .description(
       'Get a new mytoken: from a transfer code (--TC), as a sub-token of the mytoken given (which must have the ' +
         'create_mytoken capability), or by logging in at an OpenID provider when there is no mytoken or --oidc is given.',

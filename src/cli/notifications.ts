@@ -55,6 +55,8 @@ async function createInteractively(c: Context, server: MytokenServer, cred: Cred
   await create(server, cred, { type, classes, userWide, tags, comment });
 }
 
+export const notificationsMeta = { name: 'notifications', aliases: ['notify'], summary: 'e-mail notifications about your mytokens' };
+
 export function notificationsCommand(ctx: () => Context): Command {
   const listCmd = leaf(ctx, {
     name: 'list',
@@ -164,7 +166,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     },
   });
   return group(
-    { name: 'notifications', aliases: ['notify'], summary: 'e-mail notifications about your mytokens', tokenFlags: true },
+    { ...notificationsMeta, tokenFlags: true },
     [listCmd, createCmd, updateCmd, deleteCmd, addToken, removeToken],
   );
 }

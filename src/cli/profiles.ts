@@ -57,6 +57,8 @@ const SECTIONS: [TemplateKind, string][] = [
   ['rotation', 'Rotation'],
 ];
 
+export const profilesMeta = { name: 'profiles', summary: "list the server's profiles and templates" };
+
 export function profilesCommand(ctx: () => Context): Command {
   const groups = leaf(ctx, {
     name: 'groups',
@@ -87,8 +89,7 @@ export function profilesCommand(ctx: () => Context): Command {
   });
   return group(
     {
-      name: 'profiles',
-      summary: "list the server's profiles and templates",
+      ...profilesMeta,
       description:
         "List the server's profiles and templates: names to use with MT --profile, --restrictions, --capability @NAME and --rotation " +
         '(write GROUP/NAME for a group other than _).',

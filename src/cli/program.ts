@@ -1,21 +1,69 @@
 // The command tree: every command, its flags and help, in the order help lists them.
 import { Command, Help } from 'commander';
-import { atCommand } from './at.js';
-import { calendarsCommand } from './calendars.js';
+import { atCommand, atMeta } from './at.js';
+import { calendarsCommand, calendarsMeta } from './calendars.js';
 import { addGlobalFlags, type Context } from './context.js';
 import { inheritFlags } from './flags.js';
 import { addHelpCommand, unknownCommand } from './help.js';
-import { infoCommand } from './info.js';
-import { mtCommand } from './mt.js';
-import { notificationsCommand } from './notifications.js';
-import { profilesCommand } from './profiles.js';
-import { revokeCommand } from './revoke.js';
-import { capabilitiesCommand, configCommand, listCommand } from './server-info.js';
-import { settingsCommand } from './settings/index.js';
+import { infoCommand, infoMeta } from './info.js';
+import { mtCommand, mtMeta } from './mt.js';
+import { notificationsCommand, notificationsMeta } from './notifications.js';
+import { profilesCommand, profilesMeta } from './profiles.js';
+import { revokeCommand, revokeMeta } from './revoke.js';
+import { capabilitiesCommand, capabilitiesMeta, configCommand, configMeta, listCommand, listMeta } from './server-info.js';
+import { settingsCommand, settingsMeta } from './settings/index.js';
 import { err, out } from '../output/terminal.js';
 import { VERSION } from '../version.js';
 
-export function buildProgram(ctx: () => Context): Command {
+interface Meta {
+  name: string;
+  aliases?: string[];
+  summary: string;
+}
+
+/** The top-level commands in help order. */
+const COMMANDS: [Meta, (ctx: () => Context) => Command][] = [
+  [atMeta, atCommand],
+  [calendarsMeta, calendarsCommand],
+  [configMeta, configCommand],
+  [capabilitiesMeta, capabilitiesCommand],
+  [infoMeta, infoCommand],
+  [listMeta, listCommand],
+  [mtMeta, mtCommand],
+  [notificationsMeta, notificationsCommand],
+  [profilesMeta, profilesCommand],
+  [revokeMeta, revokeCommand],
+  [settingsMeta, settingsCommand],
+];
+
+/** Root flags that take a value (their value is not a command name). */
+const ROOT_VALUE_FLAGS = new Set(['config', 'url', 'mytoken-url']);
+
+/**
+ * The words of argv that may name a top-level command: the first positional, and the one after
+ * `help`/`h`. Only those commands are built in full; the others are built as names for the help.
+ */
+export function commandWords(argv: string[]): Set<string> {
+  const words = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    // one or two dashes, as normalizeArgv accepts them
+    if (a.startsWith('-') && ROOT_VALUE_FLAGS.has(a.replace(/^--?/, ''))) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    words.add(a);
+    if (a !== 'help' && a !== 'h') break;
+  }
+  return words;
+}
+
+/**
+ * The command tree. With `argv`, only the commands it can reach are built in full (building all of
+ * them costs about 10 ms per run); without, everything is (for tests and tools).
+ */
+export function buildProgram(ctx: () => Context, argv?: string[]): Command {
   const root = new Command('mytoken')
     .description('Command-line client for mytoken servers: get OpenID Connect access tokens for long-running jobs.')
     .version(`mytoken version ${VERSION}`, '-v, --version', 'print the version')
@@ -31,9 +79,10 @@ export function buildProgram(ctx: () => Context): Command {
     })
     .addHelpText('after', '\nDocumentation: README.md of this client (usage of every command, the config file, exit statuses).\n');
   addGlobalFlags(root);
-  for (const make of [atCommand, calendarsCommand, configCommand, capabilitiesCommand, infoCommand, listCommand, mtCommand,
-    notificationsCommand, profilesCommand, revokeCommand, settingsCommand]) {
-    root.addCommand(make(ctx));
+  const words = argv && commandWords(argv);
+  for (const [meta, make] of COMMANDS) {
+    const wanted = !words || [meta.name, ...(meta.aliases ?? [])].some((n) => words.has(n));
+    root.addCommand(wanted ? make(ctx) : new Command(meta.name).aliases(meta.aliases ?? []).summary(meta.summary));
   }
   addHelpCommand(root);
   root.allowExcessArguments(true).action(() => {

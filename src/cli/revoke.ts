@@ -6,10 +6,11 @@ import { leaf } from './command.js';
 import type { Context } from './context.js';
 import { bool, str } from './flags.js';
 
+export const revokeMeta = { name: 'revoke', summary: 'revoke a mytoken' };
+
 export function revokeCommand(ctx: () => Context): Command {
   return leaf(ctx, {
-    name: 'revoke',
-    summary: 'revoke a mytoken',
+    ...revokeMeta,
     description:
       'Revoke the mytoken given, or with --mom-id another mytoken of yours (a sub-token of the one given, or any one ' +
       'when the mytoken given has the capability manage_mytokens:revoke). A token file is left as it is.',

@@ -8,10 +8,13 @@ import { capabilitiesListing, CONFIGURATION, providersListing } from '../output/
 import { group, leaf } from './command.js';
 import type { Context } from './context.js';
 
+export const configMeta = { name: 'config', summary: "print the server's configuration document" };
+export const capabilitiesMeta = { name: 'capabilities', summary: 'list the capabilities a mytoken can have' };
+export const listMeta = { name: 'list', summary: 'list what the server offers' };
+
 export function configCommand(ctx: () => Context): Command {
   return leaf(ctx, {
-    name: 'config',
-    summary: "print the server's configuration document",
+    ...configMeta,
     description: "Print the mytoken server's configuration document (its endpoints, providers and features) as JSON.",
     tokenFlags: false,
     run: async ({ ctx: c }) => {
@@ -23,8 +26,7 @@ export function configCommand(ctx: () => Context): Command {
 
 export function capabilitiesCommand(ctx: () => Context): Command {
   return leaf(ctx, {
-    name: 'capabilities',
-    summary: 'list the capabilities a mytoken can have',
+    ...capabilitiesMeta,
     tokenFlags: false,
     run: async ({ ctx: c }) => {
       out(capabilitiesListing(await capabilityTree(c.serverFor())));
@@ -46,5 +48,5 @@ export function listCommand(ctx: () => Context): Command {
       out(providersListing(server.instance, doc.providers_supported ?? [], cfg.providers, cfg.defaultProvider || undefined));
     },
   });
-  return group({ name: 'list', summary: 'list what the server offers' }, [providers]);
+  return group(listMeta, [providers]);
 }

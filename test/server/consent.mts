@@ -194,6 +194,7 @@ export async function handleRedirect(ctx: ServerContext, req: Req, res: ServerRe
     createdComment: 'Used grant_type oidc_flow authorization_code',
   });
   record.accessTokens.push({ time: now, comment: 'initial access token', scope: tokens.scope, audience: atAudiences });
+  ctx.users.recordLogin(claims.sub, flow.oidcIssuer, claims.email, claims.email_verified);
   ctx.flows.finish(flow, 'keep');
   if (flow.native) {
     const p = flow.pollingCode ? ctx.flows.polling.get(flow.pollingCode) : undefined;

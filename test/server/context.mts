@@ -4,6 +4,7 @@ import type { FlowStore } from './flows.mjs';
 import type { NetInfo } from './restrictions.mjs';
 import type { MemoryTemplateStore } from './templates.mjs';
 import type { TokenStore } from './tokens.mjs';
+import type { UserStore } from './users.mjs';
 
 export interface ResolvedOptions {
   interval: number;
@@ -15,6 +16,10 @@ export interface ResolvedOptions {
   ptr: Record<string, string[]>;
   /** profile group -> management password (HTTP Basic, user = group) */
   templatePasswords: Record<string, string>;
+  /** configuration-document keys left out; the routes behind them answer the catch-all 404 */
+  omitEndpoints: string[];
+  /** settings-metadata keys left out; the routes behind them answer the catch-all 404 */
+  omitSettings: string[];
 }
 
 export interface ProviderInfo {
@@ -31,6 +36,8 @@ export interface ServerContext {
   url: string;
   opts: ResolvedOptions;
   tokens: TokenStore;
+  /** per-user state: e-mail settings, tags, notifications, calendars, outbox */
+  users: UserStore;
   flows: FlowStore;
   templates: MemoryTemplateStore;
   net: NetInfo;
@@ -43,3 +50,7 @@ export function findProvider(ctx: ServerContext, issuer: unknown): ProviderInfo 
   const strip = (s: string) => s.replace(/\/+$/, '');
   return strip(issuer) === strip(ctx.op.issuer) ? ctx.op : undefined;
 }
+
+/** Is the feature behind a configuration-document or settings-metadata key switched off? */
+export const isOmitted = (ctx: ServerContext, key: string): boolean =>
+  ctx.opts.omitEndpoints.includes(key) || ctx.opts.omitSettings.includes(key);

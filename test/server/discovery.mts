@@ -7,7 +7,20 @@ import { RESTRICTION_CLAIMS } from './restrictions.mjs';
 
 export const SERVER_VERSION = '0.10.2';
 
+/** The configuration document without the keys switched off by the `omitEndpoints` option. */
 export function configurationDocument(ctx: ServerContext): Record<string, unknown> {
+  const doc = fullConfigurationDocument(ctx);
+  const omit = ctx.opts.omitEndpoints;
+  for (const k of omit) delete doc[k];
+  // members that describe an omitted endpoint go with it
+  if (omit.includes('tokeninfo_endpoint')) delete doc.tokeninfo_endpoint_actions_supported;
+  if (omit.includes('token_transfer_endpoint')) {
+    doc.response_types_supported = (doc.response_types_supported as string[]).filter((t) => t !== 'transfer_code');
+  }
+  return doc;
+}
+
+function fullConfigurationDocument(ctx: ServerContext): Record<string, unknown> {
   const u = ctx.url;
   return {
     issuer: u,
@@ -22,7 +35,7 @@ export function configurationDocument(ctx: ServerContext): Record<string, unknow
     jwks_uri: `${u}/jwks`,
     providers_supported: [{ issuer: ctx.op.issuer, name: ctx.op.name, scopes_supported: ctx.op.scopes }],
     token_signing_alg_value: 'ES512',
-    tokeninfo_endpoint_actions_supported: ['introspect', 'event_history', 'subtokens', 'list_mytokens'],
+    tokeninfo_endpoint_actions_supported: ['introspect', 'event_history', 'subtokens', 'list_mytokens', 'notifications'],
     access_token_endpoint_grant_types_supported: ['mytoken'],
     mytoken_endpoint_grant_types_supported: ['oidc_flow', 'mytoken', 'transfer_code', 'polling_code'],
     mytoken_endpoint_oidc_flows_supported: ['authorization_code'],
@@ -46,14 +59,11 @@ export async function handleJwks(ctx: ServerContext, _req: Req, res: ServerRespo
 
 export async function handleSettings(ctx: ServerContext, _req: Req, res: ServerResponse): Promise<void> {
   const u = ctx.url;
-  sendJson(
-    res,
-    200,
-    {
-      grant_type_endpoint: `${u}/api/v0/settings/grants`,
-      email_endpoint: `${u}/api/v0/settings/email`,
-      tags_endpoint: `${u}/api/v0/settings/tags`,
-    },
-    cacheHeaders(ctx),
-  );
+  const meta: Record<string, string> = {
+    grant_type_endpoint: `${u}/api/v0/settings/grants`,
+    email_endpoint: `${u}/api/v0/settings/email`,
+    tags_endpoint: `${u}/api/v0/settings/tags`,
+  };
+  for (const k of ctx.opts.omitSettings) delete meta[k];
+  sendJson(res, 200, meta, cacheHeaders(ctx));
 }

@@ -71,6 +71,25 @@ export async function contentBody(req: Req): Promise<{ body: Record<string, unkn
   throw badRequest('Unprocessable Entity');
 }
 
+/**
+ * Content-type driven decoding that also accepts no body at all (an empty body or the JSON
+ * literal `null`, which the Go library sends on GET/DELETE without payload): `{}`.
+ */
+export async function optionalBody(req: Req): Promise<{ body: Record<string, unknown>; form: boolean }> {
+  const t = req.body.trim();
+  if (t === '' || t === 'null') return { body: {}, form: false };
+  return contentBody(req);
+}
+
+/** The body of a GET: whatever decodes, else nothing (GET bodies carry no meaning, spec 1.2). */
+export async function getBody(req: Req): Promise<{ body: Record<string, unknown>; form: boolean }> {
+  try {
+    return await optionalBody(req);
+  } catch {
+    return { body: {}, form: false };
+  }
+}
+
 /** `Authorization: Bearer <token>` (scheme case-insensitive, exactly one space). */
 export function bearerToken(req: Req): string | undefined {
   const m = /^bearer (\S+)$/i.exec(String(req.headers.authorization ?? ''));

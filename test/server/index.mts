@@ -3,11 +3,21 @@
 //
 // Modules:  index (this: start/stop, test drivers approve/decline/mint)   main (`npm run server`)
 //   op              the OpenID Provider (oidc-provider, headless login/consent)   quiet: silences it
-//   router, http    route table, request recording, body decoding, replies, error rendering
+//   router, http    route table (features that can be left out), body decoding, replies, errors
 //   discovery       configuration document, JWKS, settings metadata
 //   mytoken-endpoint  POST /api/v0/token/my (all grant types) and /api/v0/token/transfer
 //   access-endpoint   POST /api/v0/token/access (refresh-token grants at the OP)
 //   revocation      POST /api/v0/token/revoke
+//   tokeninfo-endpoint  POST /api/v0/tokeninfo (introspect, history, token trees, notifications)
+//   authorize       the authorization pipeline steps (token, capability, clause, target token,
+//                   count/log/rotate, replies with token_update) shared by the endpoints below
+//   email-settings  GET/PUT /api/v0/settings/email, GET /actions (e-mail verification links)
+//   tag-settings    /api/v0/settings/tags[/{tag}]        token-tags  POST/DELETE /api/v0/token/my/tags
+//   notifications-endpoint  GET/POST /api/v0/notifications   notification-codes  /{management_code}…
+//   calendars-endpoint  /api/v0/notifications/calendars[/{id}]   ics  ICS feeds, GET /calendars/{id}
+//   capability-tree GET /api/v0/capabilities
+//   users           per-user state: e-mail settings, tags, notifications, calendars, mail outbox
+//   user-views      JSON shapes of token entries, notifications, calendars
 //   consent         /c/{code}, /redirect, /native pages
 //   tokens          mytoken JWTs, short tokens, transfer codes, validation, counters, rotation, events
 //   flows           pending OIDC flows, consent and polling codes
@@ -22,7 +32,7 @@ import type { ResolvedOptions, ServerContext } from './context.mjs';
 import { FlowStore } from './flows.mjs';
 import { startOP } from './op.mjs';
 import type { LocalOP } from './op.mjs';
-import { OP_SCOPES } from './op.mjs';
+import { OP_SCOPES, TEST_USER } from './op.mjs';
 import type { NetInfo } from './restrictions.mjs';
 import { createListener } from './router.mjs';
 import type { RecordedRequest } from './router.mjs';
@@ -30,10 +40,13 @@ import { resolveTemplatePayload } from './profiles-endpoint.mjs';
 import { createTemplateStore } from './templates.mjs';
 import type { MemoryTemplateStore, TemplateSet } from './templates.mjs';
 import { TokenStore } from './tokens.mjs';
-import { sleep } from './util.mjs';
+import { UserStore } from './users.mjs';
+import type { SentMail } from './users.mjs';
+import { sleep, subjectHash } from './util.mjs';
 
 export type { RecordedRequest } from './router.mjs';
 export type { TemplateSet, TemplateType } from './templates.mjs';
+export type { SentMail } from './users.mjs';
 
 export interface LocalServerOptions {
   /** polling interval announced in oidc_flow replies; default 5 */
@@ -68,6 +81,22 @@ export interface LocalServerOptions {
   templates?: TemplateSet;
   /** default true: install the default templates of the reference deployment (spec 4.11) in group `_` */
   defaultTemplates?: boolean;
+  /**
+   * Configuration-document keys to leave out, e.g. `['profiles_endpoint', 'notifications_endpoint']`,
+   * for "the server does not offer this" tests. The routes behind a left-out key answer the
+   * catch-all 404: `tokeninfo_endpoint`, `revocation_endpoint`, `token_transfer_endpoint` (also
+   * drops `transfer_code` from `response_types_supported`), `profiles_endpoint`,
+   * `notifications_endpoint` (notifications, calendars and the ICS feeds). The pseudo-key
+   * `capabilities_endpoint` (not a member of the document) removes `GET /api/v0/capabilities`, as
+   * on server 0.10.
+   */
+  omitEndpoints?: string[];
+  /**
+   * Settings-metadata keys to leave out (`grant_type_endpoint`, `email_endpoint`, `tags_endpoint`).
+   * `email_endpoint` also removes the e-mail routes, `tags_endpoint` the tag settings routes and
+   * `<mytoken_endpoint>/tags`.
+   */
+  omitSettings?: string[];
 }
 
 export interface LocalServer {
@@ -77,12 +106,24 @@ export interface LocalServer {
   issuer: string;
   /** every request the mytoken server received (not the OP), in order */
   requests: RecordedRequest[];
-  /** like `curl -sL -c jar -b jar URL`: GETs, follows redirects, keeps cookies, max 20 hops; resolves on /native */
-  approve(consentUri: string): Promise<void>;
+  /**
+   * like `curl -sL -c jar -b jar URL`: GETs, follows redirects, keeps cookies, max 20 hops; resolves
+   * on /native. `as.user` logs in that OP user instead of alice (login_hint on the authorization URL).
+   */
+  approve(consentUri: string, as?: { user?: string }): Promise<void>;
   /** POST /c/{code} with an empty body */
   decline(consentUri: string): Promise<void>;
-  /** a complete oidc_flow over HTTP; resolves with the successful poll's JSON */
-  mint(request?: Record<string, unknown>): Promise<Record<string, any>>;
+  /**
+   * a complete oidc_flow over HTTP; resolves with the successful poll's JSON. `as.user` logs in
+   * another OP user than alice (its address is `<user>@example.test`, verified).
+   */
+  mint(request?: Record<string, unknown>, as?: { user?: string }): Promise<Record<string, any>>;
+  /** every mail the server would have sent (verification links, notification welcomes, ICS invites), oldest first */
+  outbox(): SentMail[];
+  /** the links of the e-mail verification mails, oldest first (open one with GET to verify) */
+  verificationLinks(): string[];
+  /** the e-mail settings of an OP user (default alice); undefined before the user's first login */
+  emailOf(sub?: string): { address: string; verified: boolean; preferHtml: boolean } | undefined;
   op: { refuseRefresh(on: boolean): void };
   /** stops everything it started */
   close(): Promise<void>;
@@ -129,6 +170,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     geoip: { ...opts.geoip },
     ptr: { ...opts.ptr },
     templatePasswords: { ...(opts.templatePasswords ?? { _: 'admin' }) },
+    omitEndpoints: [...(opts.omitEndpoints ?? [])],
+    omitSettings: [...(opts.omitSettings ?? [])],
   };
   const templates = buildTemplates(opts, Object.keys(resolved.templatePasswords));
   const requests: RecordedRequest[] = [];
@@ -157,10 +200,15 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       ptr: (ip) => resolved.ptr[ip] ?? [],
       country: (ip) => resolved.geoip[ip] ?? (isPrivateOrLoopback(ip) ? 'DE' : undefined),
     };
+    const tokens = await TokenStore.create(url, resolved.expiresIn);
+    const users = new UserStore(tokens);
+    tokens.onTokenCreated = (r) => users.tokenCreated(r);
+    tokens.onTokensRevoked = (rs) => users.tokensRevoked(rs);
     ctx = {
       url,
       opts: resolved,
-      tokens: await TokenStore.create(url, resolved.expiresIn),
+      tokens,
+      users,
       flows: new FlowStore(resolved.expiresIn),
       templates,
       net,
@@ -185,10 +233,17 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     }
   };
 
-  async function approve(consentUri: string): Promise<void> {
+  async function approve(consentUri: string, as: { user?: string } = {}): Promise<void> {
     const jar = new Map<string, string>();
     let target = consentUri;
     for (let hop = 0; hop <= MAX_HOPS; hop++) {
+      if (as.user && target.startsWith(`${theOP.issuer}/`)) {
+        const u = new URL(target);
+        if (u.searchParams.has('client_id') && !u.searchParams.has('login_hint')) {
+          u.searchParams.set('login_hint', as.user); // the OP logs this user in
+          target = u.href;
+        }
+      }
       const headers: Record<string, string> = {};
       if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
       const res = await fetch(target, { redirect: 'manual', headers });
@@ -233,7 +288,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     if (res.status !== 278) throw new Error(`decline: HTTP ${res.status} ${text.slice(0, 300)}`);
   }
 
-  async function mint(request: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  async function mint(request: Record<string, unknown> = {}, as: { user?: string } = {}): Promise<Record<string, any>> {
     const post = (body: unknown) =>
       fetch(`${url}/api/v0/token/my`, {
         method: 'POST',
@@ -245,7 +300,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     if (start.status !== 200 || typeof flow.consent_uri !== 'string' || typeof flow.polling_code !== 'string') {
       throw new Error(`mint: oidc_flow failed: HTTP ${start.status} ${JSON.stringify(flow)}`);
     }
-    await approve(flow.consent_uri);
+    await approve(flow.consent_uri, as);
     for (let i = 0; i < 100; i++) {
       const res = await post({ grant_type: 'polling_code', polling_code: flow.polling_code });
       const j = (await res.json()) as Record<string, any>;
@@ -264,6 +319,12 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     approve,
     decline,
     mint,
+    outbox: () => [...context.users.outbox],
+    verificationLinks: () => context.users.outbox.flatMap((m) => (m.kind === 'verify_email' && m.link ? [m.link] : [])),
+    emailOf: (sub = TEST_USER) => {
+      const u = context.users.find(subjectHash(sub, theOP.issuer));
+      return u && { ...u.email };
+    },
     op: { refuseRefresh: (on: boolean) => theOP.refuseRefresh(on) },
     close: () =>
       (closing ??= (async () => {

@@ -1,5 +1,6 @@
 // The OpenID Provider behind the local mytoken server: oidc-provider on 127.0.0.1 with one
-// confidential client (the mytoken server), one user (alice), headless login and consent,
+// confidential client (the mytoken server), the user alice (or whoever `login_hint` names: any
+// name is a user with the address <name>@example.test), headless login and consent,
 // refresh tokens and resource indicators with JWT access tokens.
 import './quiet.mjs'; // must come before oidc-provider (silences its console notices)
 import http from 'node:http';
@@ -198,7 +199,9 @@ export async function startOP(opts: OPOptions): Promise<LocalOP> {
       const { prompt, params, session, grantId } = await provider.interactionDetails(req, res);
       let result;
       if (prompt.name === 'login') {
-        result = { login: { accountId: TEST_USER } };
+        // tests log in other users by adding login_hint to the authorization URL
+        const hint = typeof params.login_hint === 'string' && params.login_hint ? params.login_hint : undefined;
+        result = { login: { accountId: hint ?? TEST_USER } };
       } else {
         // Always a fresh grant (a copy of the session's previous one): every mytoken gets a refresh
         // token of its own grant, so revoking one at the OP never takes other mytokens' tokens along.

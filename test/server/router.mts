@@ -1,16 +1,39 @@
-// Routing of the local mytoken server: route table (spec 1.1), request recording, CORS,
-// the catch-all 404 (1.5) and error rendering (1.4).
+// Routing of the local mytoken server: route table (spec 1.1), features that can be switched off,
+// request recording, CORS, the catch-all 404 (1.5) and error rendering (1.4).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAccessToken } from './access-endpoint.mjs';
+import {
+  handleCalendarCreate,
+  handleCalendarDelete,
+  handleCalendarRedirect,
+  handleCalendarSubscribe,
+  handleCalendarUpdate,
+  handleCalendarsGet,
+} from './calendars-endpoint.mjs';
+import { handleCapabilities } from './capability-tree.mjs';
 import { handleConsentPage, handleConsentPost, handleNative, handleNativeAbort, handleRedirect } from './consent.mjs';
+import { isOmitted } from './context.mjs';
 import type { ServerContext } from './context.mjs';
 import { handleConfiguration, handleJwks, handleSettings } from './discovery.mjs';
+import { handleActions, handleEmailGet, handleEmailPut } from './email-settings.mjs';
 import { htmlPage, parseCookies, sendApiError, sendHtml, sendHtmlError, sendJson } from './http.mjs';
 import type { Req } from './http.mjs';
+import { handleIcsDownload } from './ics.mjs';
 import { handleMytokenEndpoint, handleTransferEndpoint } from './mytoken-endpoint.mjs';
+import {
+  handleCodeClasses,
+  handleCodeDelete,
+  handleCodeGet,
+  handleCodeTokenAdd,
+  handleCodeTokenRemove,
+} from './notification-codes.mjs';
+import { handleNotificationsGet, handleNotificationsPost } from './notifications-endpoint.mjs';
 import { handleProfilesDelete, handleProfilesGet, handleProfilesPost, handleProfilesPut } from './profiles-endpoint.mjs';
 import { normalizeIP } from './restrictions.mjs';
 import { handleRevoke } from './revocation.mjs';
+import { handleTagCreate, handleTagDelete, handleTagUpdate, handleTagsGet } from './tag-settings.mjs';
+import { handleTokenTagAdd, handleTokenTagRemove } from './token-tags.mjs';
+import { handleTokeninfo } from './tokeninfo-endpoint.mjs';
 import { ApiError, escapeHtml } from './util.mjs';
 
 export interface RecordedRequest {
@@ -31,40 +54,88 @@ interface Route {
   handler: Handler;
   /** browser route: errors are rendered as HTML pages */
   html?: boolean;
+  /**
+   * configuration-document or settings-metadata key of the feature the route belongs to; when the
+   * key is omitted (startLocalServer options) the route does not exist (catch-all 404, spec 1.1)
+   */
+  feature?: string;
 }
+
+const CALENDAR = /^\/api\/v0\/notifications\/calendars\/([^/]+)$/;
+const CODE = /^\/api\/v0\/notifications\/([^/]+)$/;
+const TAG = /^\/api\/v0\/settings\/tags\/(.+)$/;
 
 const ROUTES: Route[] = [
   { method: 'GET', path: '/.well-known/mytoken-configuration', handler: handleConfiguration },
   { method: 'GET', path: '/.well-known/openid-configuration', handler: handleConfiguration },
   { method: 'GET', path: '/jwks', handler: handleJwks },
+  // tags on mytokens [2026], before anything else below /api/v0/token/my
+  { method: 'POST', path: '/api/v0/token/my/tags', handler: handleTokenTagAdd, feature: 'tags_endpoint' },
+  { method: 'DELETE', path: '/api/v0/token/my/tags', handler: handleTokenTagRemove, feature: 'tags_endpoint' },
   { method: 'POST', path: '/api/v0/token/my', handler: handleMytokenEndpoint },
   { method: 'POST', path: '/api/v0/token/access', handler: handleAccessToken },
-  { method: 'POST', path: '/api/v0/token/revoke', handler: handleRevoke },
-  { method: 'POST', path: '/api/v0/token/transfer', handler: handleTransferEndpoint },
+  { method: 'POST', path: '/api/v0/token/revoke', handler: handleRevoke, feature: 'revocation_endpoint' },
+  { method: 'POST', path: '/api/v0/token/transfer', handler: handleTransferEndpoint, feature: 'token_transfer_endpoint' },
+  { method: 'POST', path: '/api/v0/tokeninfo', handler: handleTokeninfo, feature: 'tokeninfo_endpoint' },
   { method: 'GET', path: '/api/v0/settings', handler: handleSettings },
+  { method: 'GET', path: '/api/v0/settings/email', handler: handleEmailGet, feature: 'email_endpoint' },
+  { method: 'PUT', path: '/api/v0/settings/email', handler: handleEmailPut, feature: 'email_endpoint' },
+  { method: 'GET', path: '/api/v0/settings/tags', handler: handleTagsGet, feature: 'tags_endpoint' },
+  { method: 'POST', path: '/api/v0/settings/tags', handler: handleTagCreate, feature: 'tags_endpoint' },
+  { method: 'POST', path: TAG, params: ['tag'], handler: handleTagCreate, feature: 'tags_endpoint' },
+  { method: 'PUT', path: TAG, params: ['tag'], handler: handleTagUpdate, feature: 'tags_endpoint' },
+  { method: 'DELETE', path: TAG, params: ['tag'], handler: handleTagDelete, feature: 'tags_endpoint' },
+  // calendars before the management-code routes: "calendars" would match as a code
+  { method: 'GET', path: '/api/v0/notifications/calendars', handler: handleCalendarsGet, feature: 'notifications_endpoint' },
+  { method: 'POST', path: '/api/v0/notifications/calendars', handler: handleCalendarCreate, feature: 'notifications_endpoint' },
+  { method: 'GET', path: CALENDAR, params: ['id'], handler: handleCalendarRedirect, feature: 'notifications_endpoint' },
+  { method: 'PUT', path: CALENDAR, params: ['id'], handler: handleCalendarUpdate, feature: 'notifications_endpoint' },
+  { method: 'POST', path: CALENDAR, params: ['id'], handler: handleCalendarSubscribe, feature: 'notifications_endpoint' },
+  { method: 'DELETE', path: CALENDAR, params: ['id'], handler: handleCalendarDelete, feature: 'notifications_endpoint' },
+  { method: 'GET', path: '/api/v0/notifications', handler: handleNotificationsGet, feature: 'notifications_endpoint' },
+  { method: 'POST', path: '/api/v0/notifications', handler: handleNotificationsPost, feature: 'notifications_endpoint' },
+  { method: 'GET', path: CODE, params: ['code'], handler: handleCodeGet, feature: 'notifications_endpoint' },
+  { method: 'DELETE', path: CODE, params: ['code'], handler: handleCodeDelete, feature: 'notifications_endpoint' },
+  { method: 'POST', path: /^\/api\/v0\/notifications\/([^/]+)\/nc$/, params: ['code'], handler: handleCodeClasses, feature: 'notifications_endpoint' },
+  { method: 'PUT', path: /^\/api\/v0\/notifications\/([^/]+)\/nc$/, params: ['code'], handler: handleCodeClasses, feature: 'notifications_endpoint' },
+  { method: 'POST', path: /^\/api\/v0\/notifications\/([^/]+)\/token$/, params: ['code'], handler: handleCodeTokenAdd, feature: 'notifications_endpoint' },
+  { method: 'DELETE', path: /^\/api\/v0\/notifications\/([^/]+)\/token$/, params: ['code'], handler: handleCodeTokenRemove, feature: 'notifications_endpoint' },
+  { method: 'GET', path: /^\/calendars\/([^/]+)$/, params: ['id'], handler: handleIcsDownload, feature: 'notifications_endpoint' },
+  { method: 'GET', path: '/api/v0/capabilities', handler: handleCapabilities, feature: 'capabilities_endpoint' },
   // profiles and templates (4.11): the handlers parse [group/]type[/id] themselves
-  { method: 'GET', path: /^\/api\/v0\/pt(?:\/.*)?$/, handler: handleProfilesGet },
-  { method: 'POST', path: /^\/api\/v0\/pt\/.+$/, handler: handleProfilesPost },
-  { method: 'PUT', path: /^\/api\/v0\/pt\/.+$/, handler: handleProfilesPut },
-  { method: 'DELETE', path: /^\/api\/v0\/pt\/.+$/, handler: handleProfilesDelete },
+  { method: 'GET', path: /^\/api\/v0\/pt(?:\/.*)?$/, handler: handleProfilesGet, feature: 'profiles_endpoint' },
+  { method: 'POST', path: /^\/api\/v0\/pt\/.+$/, handler: handleProfilesPost, feature: 'profiles_endpoint' },
+  { method: 'PUT', path: /^\/api\/v0\/pt\/.+$/, handler: handleProfilesPut, feature: 'profiles_endpoint' },
+  { method: 'DELETE', path: /^\/api\/v0\/pt\/.+$/, handler: handleProfilesDelete, feature: 'profiles_endpoint' },
   { method: 'GET', path: /^\/c\/([^/]+)$/, params: ['code'], handler: handleConsentPage, html: true },
   { method: 'POST', path: /^\/c\/([^/]+)$/, params: ['code'], handler: handleConsentPost },
   { method: 'GET', path: '/redirect', handler: handleRedirect, html: true },
   { method: 'GET', path: '/native', handler: handleNative, html: true },
   { method: 'GET', path: '/native/abort', handler: handleNativeAbort, html: true },
+  { method: 'GET', path: '/actions', handler: handleActions, html: true },
 ];
 
-function match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+/** A path parameter; malformed %-escapes stay as they are. */
+function decodeParam(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function match(ctx: ServerContext, method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
   const m = method === 'HEAD' ? 'GET' : method;
   for (const route of ROUTES) {
     if (route.method !== m) continue;
+    if (route.feature && isOmitted(ctx, route.feature)) continue;
     if (typeof route.path === 'string') {
       if (route.path === path) return { route, params: {} };
     } else {
       const r = route.path.exec(path);
       if (r) {
         const params: Record<string, string> = {};
-        (route.params ?? []).forEach((name, i) => (params[name] = decodeURIComponent(r[i + 1]!)));
+        (route.params ?? []).forEach((name, i) => (params[name] = decodeParam(r[i + 1]!)));
         return { route, params };
       }
     }
@@ -127,7 +198,7 @@ async function handle(ctx: ServerContext | undefined, req: IncomingMessage, res:
       return;
     }
   }
-  const found = match(method, path);
+  const found = match(ctx, method, path);
   if (!found) {
     const wantsHtml = String(req.headers.accept ?? '').includes('text/html');
     if (path.startsWith('/api/') || !wantsHtml) {

@@ -30,9 +30,20 @@ export function api(server: LocalServer) {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const get = (path: string, headers: Record<string, string> = {}) => http(server.url + path, { headers });
+  /** any method; a JSON body when `body` is given (a string is sent as is) */
+  const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    http(server.url + path, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
   return {
     post,
     get,
+    send,
+    /** POST /api/v0/tokeninfo */
+    tokeninfo: (mytoken: string, action?: string, extra: Record<string, unknown> = {}) =>
+      post('/api/v0/tokeninfo', { ...(action === undefined ? {} : { action }), mytoken, ...extra }),
     /** POST /api/v0/token/my with grant_type oidc_flow and this OP */
     startFlow: (extra: Record<string, unknown> = {}) =>
       post('/api/v0/token/my', { grant_type: 'oidc_flow', oidc_issuer: server.issuer, ...extra }),
@@ -46,6 +57,9 @@ export function api(server: LocalServer) {
     revoke: (body: Record<string, unknown>) => post('/api/v0/token/revoke', body),
   };
 }
+
+/** `Authorization: Bearer <token>` */
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 /** Asserts an error reply: status, `error` and (if given) `error_description`; never an empty description. */
 export function assertError(r: Reply, status: number, error: string, description?: string | RegExp): void {

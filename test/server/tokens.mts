@@ -38,6 +38,8 @@ export interface RequestInfo {
 export interface TokenEvent {
   event: string;
   time: number;
+  /** store-wide sequence number: orders events logged within the same second */
+  seq: number;
   comment?: string;
   ip: string;
   user_agent: string;
@@ -115,6 +117,11 @@ export class TokenStore {
   readonly transferCodes = new Map<string, TransferCodeEntry>();
   /** Called with OP refresh tokens that no remaining mytoken uses (the server revokes them at the OP). */
   onUnusedRefreshTokens?: (rts: string[]) => void;
+  /** Called after a token was created (its `created` event is logged, it is in its parent's children). */
+  onTokenCreated?: (r: TokenRecord) => void;
+  /** Called with the tokens a revocation deleted (per-user state drops its links to them). */
+  onTokensRevoked?: (rs: TokenRecord[]) => void;
+  private eventSeq = 0;
 
   private constructor(
     readonly issuer: string,
@@ -210,11 +217,12 @@ export class TokenStore {
     this.byMomId.set(r.momId, jti);
     input.parent?.children.add(jti);
     this.logEvent(r, 'created', input.info, input.createdComment);
+    this.onTokenCreated?.(r);
     return r;
   }
 
   logEvent(r: TokenRecord, event: string, info: RequestInfo, comment?: string): void {
-    const e: TokenEvent = { event, time: nowSeconds(), ip: info.ip, user_agent: info.userAgent };
+    const e: TokenEvent = { event, time: nowSeconds(), seq: ++this.eventSeq, ip: info.ip, user_agent: info.userAgent };
     if (comment) e.comment = comment;
     r.events.push(e);
   }
@@ -418,6 +426,36 @@ export class TokenStore {
   }
 
   // -------------------------------------------------------------------------------------------
+  // queries
+
+  /** The living token with this `mom_id`, if any. */
+  byMom(momId: string): TokenRecord | undefined {
+    const jti = this.byMomId.get(momId);
+    return jti ? this.tokens.get(jti) : undefined;
+  }
+
+  /** All living descendants of `r` (not `r` itself), depth first, oldest child first. */
+  descendants(r: TokenRecord): TokenRecord[] {
+    const out: TokenRecord[] = [];
+    const walk = (t: TokenRecord) => {
+      for (const c of t.children) {
+        const ct = this.tokens.get(c);
+        if (ct) {
+          out.push(ct);
+          walk(ct);
+        }
+      }
+    };
+    walk(r);
+    return out;
+  }
+
+  /** The living tokens of one user (same `oidc_sub` and `oidc_iss`), oldest first. */
+  ofUser(oidcSub: string, oidcIss: string): TokenRecord[] {
+    return [...this.tokens.values()].filter((t) => t.oidcSub === oidcSub && t.oidcIss === oidcIss);
+  }
+
+  // -------------------------------------------------------------------------------------------
   // revocation
 
   isAncestorOrSelf(ancestor: TokenRecord, r: TokenRecord): boolean {
@@ -449,6 +487,7 @@ export class TokenStore {
         if (ct) ct.parent = undefined; // non-recursive: children become roots
       }
     }
+    this.onTokensRevoked?.(victims);
     const gone = new Set(victims.map((t) => t.jti));
     for (const [s, e] of this.shortTokens) if (gone.has(e.jti)) this.shortTokens.delete(s);
     for (const [c, e] of this.transferCodes) if (gone.has(e.jti)) this.transferCodes.delete(c);

@@ -128,3 +128,13 @@ describe('input', () => {
     assert.deepEqual(splitNames(' a, ,b ,'), ['a', 'b']);
   });
 });
+
+describe('which commands are built in full', () => {
+  it('the first positional, and the topic after help; root flag values are skipped', async () => {
+    const { commandWords } = await import('../../src/cli/program.js');
+    assert.deepEqual([...commandWords(['config', '--url', 'x'])], ['config']);
+    assert.deepEqual([...commandWords(['--config', 'AT', 'MT'])], ['MT']);
+    assert.deepEqual([...commandWords(['-url', 'u', '--no-color', 'help', 'calendars', 'list'])], ['help', 'calendars']);
+    assert.deepEqual([...commandWords(['--url=u', 'info'])], ['info']);
+  });
+});

@@ -92,9 +92,11 @@ function tagsCommand(ctx: () => Context): Command {
   return group({ name: 'tags', summary: 'your tags (to mark mytokens, calendars and notifications)' }, [listCmd, create, update, del]);
 }
 
+export const settingsMeta = { name: 'settings', summary: 'your settings at the server' };
+
 export function settingsCommand(ctx: () => Context): Command {
   return group(
-    { name: 'settings', summary: 'your settings at the server', tokenFlags: true },
+    { ...settingsMeta, tokenFlags: true },
     [emailCommand(ctx), tagsCommand(ctx)],
   );
 }
