@@ -4,19 +4,22 @@
 // statuses (2 usage, 1 failure, 3 refused, 4 unreachable) and `mytoken: ` messages.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type RunResult, run } from './helpers.mjs';
 import {
   type RecordedRequest,
   type StubServer,
   boxTable,
   homeWithConfig,
-  listDir,
   removeHomes,
   rotatingMytoken,
   since,
   startStubServer,
+  assertFailed,
+  assertRotatedTo,
+  assertUntouched,
+  type TokenFile,
+  tokenFileFor,
+  bodyOf,
 } from './stub-server.mjs';
 
 const TOKENINFO = '/api/v0/tokeninfo';
@@ -30,6 +33,8 @@ const INSUFFICIENT = {
 };
 
 let stub: StubServer;
+
+const withTokenFile = (content: string): TokenFile => tokenFileFor(stub.url, content);
 
 before(async () => {
   stub = await startStubServer();
@@ -52,7 +57,6 @@ async function cli(args: string[], opts: { home?: string; env?: Record<string, s
 }
 
 const requestsTo = (got: RecordedRequest[], method: string, path: string) => got.filter((q) => q.method === method && q.path === path);
-const bodyOf = (q: RecordedRequest) => JSON.parse(q.body) as Record<string, unknown>;
 
 /** The only request to `path` was one `method` with exactly `body` (keys in this order). */
 function assertOneRequest(got: RecordedRequest[], method: string, path: string, body: Record<string, unknown>): RecordedRequest {
@@ -65,41 +69,8 @@ function assertOneRequest(got: RecordedRequest[], method: string, path: string, 
   return all[0]!;
 }
 
-/** Failed with `status`, nothing on stdout, a `mytoken: ` message matching `message` on stderr. */
-function assertFailed(r: RunResult, status: number, message: RegExp, label = ''): void {
-  assert.equal(r.status, status, `${label} expected exit ${status}; stdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.equal(r.stdout, '', label);
-  assert.match(r.stderr, /^mytoken: /m, label);
-  assert.match(r.stderr, message, label);
-}
 
-interface TokenFile {
-  home: string;
-  dir: string;
-  file: string;
-  content: string;
-}
 
-/** A HOME pointing at the stub and, in its own folder, a token file with `content`. */
-function withTokenFile(content: string): TokenFile {
-  const home = homeWithConfig(stub.url);
-  const dir = join(home, 'tokens');
-  mkdirSync(dir);
-  const file = join(dir, 'mt');
-  writeFileSync(file, content);
-  return { home, dir, file, content };
-}
-
-function assertUntouched(t: TokenFile): void {
-  assert.equal(readFileSync(t.file, 'utf8'), t.content, 'the token file changed');
-  assert.deepEqual(listDir(t.dir), ['mt'], 'stray files next to the token file');
-}
-
-/** The token file's first line is now `token`, and nothing else was left in its folder. */
-function assertRotatedTo(t: TokenFile, token: string): void {
-  assert.equal(readFileSync(t.file, 'utf8').split('\n')[0], token, 'the token file does not hold the new mytoken');
-  assert.deepEqual(listDir(t.dir), ['mt'], 'stray temp or lock files next to the token file');
-}
 
 /** A JWT whose payload is exactly `payloadText` (for verbatim re-indentation). */
 function rawJwt(payloadText: string): string {

@@ -6,8 +6,6 @@
 // on stderr, exit statuses 2 (usage), 1 (failure), 3 (refused) and `mytoken: ` messages.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type RunResult, run } from './helpers.mjs';
 import {
   CONFIG_PATH,
@@ -15,13 +13,19 @@ import {
   type StubServer,
   boxTable,
   homeWithConfig,
-  listDir,
   removeHomes,
   rotatingMytoken,
   settingsMetadata,
   since,
   startStubServer,
   stubConfiguration,
+  assertFailed,
+  assertRotatedTo,
+  assertUntouched,
+  type TokenFile,
+  tokenFileFor,
+  bodyOf,
+  under,
 } from './stub-server.mjs';
 
 const SETTINGS = '/api/v0/settings';
@@ -35,6 +39,8 @@ const INSUFFICIENT = {
 };
 
 let stub: StubServer;
+
+const withTokenFile = (content: string): TokenFile => tokenFileFor(stub.url, content);
 
 before(async () => {
   stub = await startStubServer();
@@ -61,9 +67,7 @@ async function cli(
   return { ...r, got: since(stub.requests, n) };
 }
 
-const bodyOf = (q: RecordedRequest) => JSON.parse(q.body) as Record<string, unknown>;
 /** Requests to `path` or below it. */
-const under = (got: RecordedRequest[], path: string) => got.filter((q) => q.path === path || q.path.startsWith(`${path}/`));
 /** "METHOD path" of the requests, without the configuration document and the settings metadata. */
 const calls = (got: RecordedRequest[]) => got.filter((q) => q.path !== CONFIG_PATH && q.path !== SETTINGS).map((q) => `${q.method} ${q.path}`);
 
@@ -80,39 +84,6 @@ function assertOneRequest(got: RecordedRequest[], method: string, path: string, 
     if (body && typeof body === 'object') assert.deepEqual(Object.keys(b), Object.keys(body), 'key order');
   }
   return q;
-}
-
-function assertFailed(r: RunResult, status: number, message: RegExp, label = ''): void {
-  assert.equal(r.status, status, `${label} expected exit ${status}; stdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.equal(r.stdout, '', label);
-  assert.match(r.stderr, /^mytoken: /m, label);
-  assert.match(r.stderr, message, label);
-}
-
-interface TokenFile {
-  home: string;
-  dir: string;
-  file: string;
-  content: string;
-}
-
-function withTokenFile(content: string): TokenFile {
-  const home = homeWithConfig(stub.url);
-  const dir = join(home, 'tokens');
-  mkdirSync(dir);
-  const file = join(dir, 'mt');
-  writeFileSync(file, content);
-  return { home, dir, file, content };
-}
-
-function assertUntouched(t: TokenFile): void {
-  assert.equal(readFileSync(t.file, 'utf8'), t.content, 'the token file changed');
-  assert.deepEqual(listDir(t.dir), ['mt'], 'stray files next to the token file');
-}
-
-function assertRotatedTo(t: TokenFile, token: string): void {
-  assert.equal(readFileSync(t.file, 'utf8').split('\n')[0], token, 'the token file does not hold the newest mytoken');
-  assert.deepEqual(listDir(t.dir), ['mt'], 'stray temp or lock files next to the token file');
 }
 
 const calendar = (id: string, extra: Record<string, unknown> = {}) => ({ id, ics_path: `${stub.url}/calendars/${id}`, tags: [], ...extra });

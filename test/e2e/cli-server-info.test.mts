@@ -14,6 +14,7 @@ import {
   startStubServer,
   stubConfiguration,
   unsignedJwt,
+  assertFailed,
 } from './stub-server.mjs';
 
 const PT = '/api/v0/pt';
@@ -38,13 +39,6 @@ async function cli(args: string[], opts: { home?: string; env?: Record<string, s
   const n = stub.requests.length;
   const r = await run(args, { home: opts.home ?? homeWithConfig(stub.url), env: opts.env });
   return { ...r, got: since(stub.requests, n) };
-}
-
-function assertFailed(r: RunResult, status: number, message: RegExp, label = ''): void {
-  assert.equal(r.status, status, `${label} expected exit ${status}; stdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.equal(r.stdout, '', label);
-  assert.match(r.stderr, /^mytoken: /m, label);
-  assert.match(r.stderr, message, label);
 }
 
 /** Serves `doc` as the stub's configuration document (not cacheable). */

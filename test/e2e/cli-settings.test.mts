@@ -4,8 +4,6 @@
 // 1 (failure), 3 (refused), 4 (unreachable) and `mytoken: ` messages.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type RunResult, run } from './helpers.mjs';
 import {
   CONFIG_PATH,
@@ -13,12 +11,18 @@ import {
   type StubServer,
   boxTable,
   homeWithConfig,
-  listDir,
   removeHomes,
   rotatingMytoken,
   settingsMetadata,
   since,
   startStubServer,
+  assertFailed,
+  assertRotatedTo,
+  assertUntouched,
+  type TokenFile,
+  tokenFileFor,
+  bodyOf,
+  under,
 } from './stub-server.mjs';
 
 const SETTINGS = '/api/v0/settings';
@@ -31,6 +35,8 @@ const INSUFFICIENT = {
 };
 
 let stub: StubServer;
+
+const withTokenFile = (content: string): TokenFile => tokenFileFor(stub.url, content);
 
 before(async () => {
   stub = await startStubServer();
@@ -55,8 +61,6 @@ async function cli(args: string[], opts: { home?: string; env?: Record<string, s
 }
 
 /** Requests to `path` or below it. */
-const under = (got: RecordedRequest[], path: string) => got.filter((q) => q.path === path || q.path.startsWith(`${path}/`));
-const bodyOf = (q: RecordedRequest) => JSON.parse(q.body) as Record<string, unknown>;
 
 /** Exactly one request to `path` (or below it when `path` ends a prefix): `method`, Bearer MT, and `body` if given. */
 function assertOneRequest(got: RecordedRequest[], method: string, path: string, token: string, body?: Record<string, unknown>): RecordedRequest {
@@ -71,39 +75,6 @@ function assertOneRequest(got: RecordedRequest[], method: string, path: string, 
     assert.deepEqual(Object.keys(b), Object.keys(body), 'key order');
   }
   return q;
-}
-
-function assertFailed(r: RunResult, status: number, message: RegExp, label = ''): void {
-  assert.equal(r.status, status, `${label} expected exit ${status}; stdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.equal(r.stdout, '', label);
-  assert.match(r.stderr, /^mytoken: /m, label);
-  assert.match(r.stderr, message, label);
-}
-
-interface TokenFile {
-  home: string;
-  dir: string;
-  file: string;
-  content: string;
-}
-
-function withTokenFile(content: string): TokenFile {
-  const home = homeWithConfig(stub.url);
-  const dir = join(home, 'tokens');
-  mkdirSync(dir);
-  const file = join(dir, 'mt');
-  writeFileSync(file, content);
-  return { home, dir, file, content };
-}
-
-function assertUntouched(t: TokenFile): void {
-  assert.equal(readFileSync(t.file, 'utf8'), t.content, 'the token file changed');
-  assert.deepEqual(listDir(t.dir), ['mt'], 'stray files next to the token file');
-}
-
-function assertRotatedTo(t: TokenFile, token: string): void {
-  assert.equal(readFileSync(t.file, 'utf8').split('\n')[0], token, 'the token file does not hold the new mytoken');
-  assert.deepEqual(listDir(t.dir), ['mt'], 'stray temp or lock files next to the token file');
 }
 
 const EMAIL_BLOCK = 'Email Information:\n  Email Address:    a@b\n  Verified:         true\n  Prefer HTML Mail: false\n';

@@ -3,7 +3,8 @@
 // few small helpers (recorded requests, JWT payloads, folder listings).
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { type RunResult, tempHome, writeConfig } from './helpers.mjs';
 
@@ -294,3 +295,44 @@ export function rotatingMytoken(iss: string, seq: number): string {
     rotation: { on_other: true },
   });
 }
+
+/** Failed with `status`, nothing on stdout, a `mytoken: ` message matching `message` on stderr. */
+export function assertFailed(r: RunResult, status: number, message: RegExp, label = ''): void {
+  assert.equal(r.status, status, `${label} expected exit ${status}; stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  assert.equal(r.stdout, '', label);
+  assert.match(r.stderr, /^mytoken: /m, label);
+  assert.match(r.stderr, message, label);
+}
+
+export interface TokenFile {
+  home: string;
+  dir: string;
+  file: string;
+  content: string;
+}
+
+/** A HOME configured for the server at `instance` and, in its own folder, a token file with `content`. */
+export function tokenFileFor(instance: string, content: string): TokenFile {
+  const home = homeWithConfig(instance);
+  const dir = join(home, 'tokens');
+  mkdirSync(dir);
+  const file = join(dir, 'mt');
+  writeFileSync(file, content);
+  return { home, dir, file, content };
+}
+
+export function assertUntouched(t: TokenFile): void {
+  assert.equal(readFileSync(t.file, 'utf8'), t.content, 'the token file changed');
+  assert.deepEqual(listDir(t.dir), ['mt'], 'stray files next to the token file');
+}
+
+/** The token file's first line is now `token`, and nothing else was left in its folder. */
+export function assertRotatedTo(t: TokenFile, token: string): void {
+  assert.equal(readFileSync(t.file, 'utf8').split('\n')[0], token, 'the token file does not hold the newest mytoken');
+  assert.deepEqual(listDir(t.dir), ['mt'], 'stray temp or lock files next to the token file');
+}
+
+export const bodyOf = (q: { body: string }) => JSON.parse(q.body) as Record<string, unknown>;
+
+/** The requests to `path` or below it. */
+export const under = <Q extends { path: string }>(got: Q[], path: string) => got.filter((q) => q.path === path || q.path.startsWith(`${path}/`));
