@@ -121,6 +121,34 @@ test('17.1/7 mytoken help nosuch is an error (exit 2)', async () => {
   assert.match(r.stderr, /nosuch/);
 });
 
+test('17.1/6 mytoken settings nosuch is an error naming the command (exit 2, not upstream\'s 3)', async () => {
+  const r = await run(['settings', 'nosuch'], { home: freshHome() });
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^mytoken: unknown command 'settings nosuch'/);
+});
+
+test('17.1/11 revoke --recursive=maybe is a usage error naming the flag and the value (exit 2), no request', async () => {
+  const from = stub.requests.length;
+  const r = await run(['revoke', '--MT', FAKE, '--url', stub.url, '--recursive=maybe'], { home: freshHome() });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /"maybe".*--recursive/);
+  assert.deepEqual(since(stub.requests, from), []);
+});
+
+test('17.1/12 MT --usages-at abc is a usage error naming the value (exit 2)', async () => {
+  const r = await run(['MT', '--MT', FAKE, '--url', stub.url, '--usages-at', 'abc'], { home: freshHome() });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /abc/);
+});
+
+test('17.1/16 mytoken list prints the help of list, naming providers and its alias issuers (exit 0)', async () => {
+  const r = await run(['list'], { home: freshHome() });
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /providers\|issuers/);
+  assert.equal(r.stderr, '');
+});
+
 test('17.1/8 AT --help, AT -h, help AT, h AT and AT help print AT help, exit 0, no request', async () => {
   for (const args of [['AT', '--help'], ['AT', '-h'], ['help', 'AT'], ['h', 'AT'], ['AT', 'help']]) {
     const home = homeFor();
