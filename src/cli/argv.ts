@@ -4,6 +4,8 @@ import { UsageError } from '../errors.js';
 import { parseBool } from './flags.js';
 
 export function normalizeArgv(args: string[], flags: Map<string, { takesValue: boolean }>): string[] {
+  // `mytoken -h AT` shows AT's help, as `mytoken AT -h` does
+  if ((args[0] === '-h' || args[0] === '--help') && args[1] && !args[1].startsWith('-')) args = [...args.slice(1), '--help'];
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     let a = args[i]!;

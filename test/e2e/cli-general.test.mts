@@ -161,6 +161,12 @@ test('17.1/8 AT --help, AT -h, help AT, h AT and AT help print AT help, exit 0, 
   }
 });
 
+test('2.6 mytoken -h AT prints the help of AT (exit 0)', async () => {
+  const r = await run(['-h', 'AT'], { home: freshHome() });
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^Usage: mytoken AT/);
+});
+
 test('17.1/9 AT --bogus is a usage error naming the option (exit 2)', async () => {
   const r = await run(['AT', '--bogus'], { home: homeFor() });
   assert.equal(r.status, 2, r.stderr);
