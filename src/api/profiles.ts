@@ -1,6 +1,6 @@
 // Server-side profiles and templates (server-api 4.11), read only; and the capability list (4.14).
 import { type MytokenServer, segment } from './server.js';
-import { UnreachableError } from '../errors.js';
+import { MytokenError, MytokenServerError, UnreachableError } from '../errors.js';
 import { requestJSON } from './http.js';
 import type { CapabilityEntry, ProfileEntry } from './types.js';
 
@@ -20,7 +20,14 @@ export async function profileEntries(server: MytokenServer, group: string, kind:
 export async function capabilityTree(server: MytokenServer): Promise<CapabilityEntry[]> {
   const { issuer } = await server.configuration();
   const url = `${issuer}${issuer.endsWith('/') ? '' : '/'}api/v0/capabilities`;
-  const { json } = await requestJSON<CapabilityEntry[]>({ method: 'GET', url });
+  let json: CapabilityEntry[] | undefined;
+  try {
+    json = (await requestJSON<CapabilityEntry[]>({ method: 'GET', url })).json;
+  } catch (e) {
+    // servers before the 2026 API have no capability list
+    if (e instanceof MytokenServerError && e.status === 404) throw new MytokenError(`the server ${server.instance} does not offer a list of capabilities (HTTP 404 from ${url})`);
+    throw e;
+  }
   if (!Array.isArray(json)) throw new UnreachableError(`${url} did not answer with a list of capabilities`);
   return json;
 }

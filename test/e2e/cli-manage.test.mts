@@ -543,18 +543,23 @@ test('server information (17.8/101-105): config, capabilities, list providers, p
 describe('a server that leaves out notifications, profiles and tags', () => {
   let S2: LocalServer;
   before(async () => {
-    S2 = await startLocalServer({ interval: 1, omitEndpoints: ['notifications_endpoint', 'profiles_endpoint'], omitSettings: ['tags_endpoint'] });
+    S2 = await startLocalServer({
+      interval: 1,
+      omitEndpoints: ['notifications_endpoint', 'profiles_endpoint', 'capabilities_endpoint'],
+      omitSettings: ['tags_endpoint'],
+    });
   });
   after(async () => {
     await S2?.close();
   });
 
-  test('calendars list, profiles groups and settings tags list exit 1 saying the server does not offer it, and send nothing to the missing paths', async () => {
+  test('calendars list, profiles groups, settings tags list and capabilities exit 1 saying the server does not offer it, and send nothing to the missing paths', async () => {
     const t = await minted('lonely', { capabilities: ['tokeninfo', 'manage_mytokens', 'settings'] }, { server: S2 });
     const cases: [string[], RegExp][] = [
       [['calendars', 'list', '--MT-file', t.file], /does not offer notifications.*notifications_endpoint/],
       [['profiles', 'groups'], /does not offer profiles.*profiles_endpoint/],
       [['settings', 'tags', 'list', '--MT-file', t.file], /does not offer tags.*tags_endpoint/],
+      [['capabilities'], /does not offer a list of capabilities/],
     ];
     const n = S2.requests.length;
     for (const [args, message] of cases) {
@@ -563,7 +568,9 @@ describe('a server that leaves out notifications, profiles and tags', () => {
     const got = since(S2.requests, n).map((q) => q.path.split('?')[0]!);
     const missing = got.filter((p) => ['/api/v0/notifications', '/api/v0/pt', '/api/v0/settings/tags', '/calendars'].some((x) => p === x || p.startsWith(`${x}/`)));
     assert.deepEqual(missing, [], `requests: ${got.join(', ')}`);
-    assert.ok(got.every((p) => p === '/.well-known/mytoken-configuration' || p === '/api/v0/settings'), `only discovery: ${got.join(', ')}`);
+    // the capability list has no key in the configuration document: asking is the only way to know
+    const allowed = ['/.well-known/mytoken-configuration', '/api/v0/settings', '/api/v0/capabilities'];
+    assert.ok(got.every((p) => allowed.includes(p)), `only discovery: ${got.join(', ')}`);
   });
 });
 
