@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
       err('mytoken: the rotated mytoken could not be stored (see above)\n');
       return ExitStatus.failure;
     }
-    return ExitStatus.ok;
+    return context?.partialFailure ? ExitStatus.failure : ExitStatus.ok;
   } catch (e) {
     if (e instanceof MytokenError) {
       err(errorMessage(e));

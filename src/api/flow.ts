@@ -24,11 +24,12 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-export interface PollOptions {
+export interface PollOptions<T = MytokenResponse> {
   signal?: AbortSignal;
   /** called after each "not yet" answer, with the number of polls so far */
   onPending?: (polls: number) => void;
-  poll?: (server: MytokenServer, code: string, signal?: AbortSignal) => Promise<MytokenResponse>;
+  /** one poll; the mytoken endpoint's polling_code grant by default */
+  poll?: (server: MytokenServer, code: string, signal?: AbortSignal) => Promise<T>;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -37,12 +38,12 @@ export interface PollOptions {
  * Polls at the server's interval until the login is done, declined or expired. A missing or zero
  * interval means 5 s; slow_down adds 5 s; a missing expires_in means 300 s.
  */
-export async function pollUntilDone(server: MytokenServer, start: AuthCodeFlowStart, opts: PollOptions = {}): Promise<MytokenResponse> {
+export async function pollUntilDone<T = MytokenResponse>(server: MytokenServer, start: AuthCodeFlowStart, opts: PollOptions<T> = {}): Promise<T> {
   const code = start.polling_code;
   if (!code) throw new MytokenServerError(server.instance, 200, 'invalid_response', 'the server started a login but sent no polling code');
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? abortableSleep;
-  const poll = opts.poll ?? pollAuthCodeFlow;
+  const poll = opts.poll ?? (pollAuthCodeFlow as unknown as NonNullable<PollOptions<T>['poll']>);
   let interval = start.interval && start.interval > 0 ? start.interval : DEFAULT_INTERVAL;
   const lifetime = start.expires_in && start.expires_in > 0 ? start.expires_in : DEFAULT_EXPIRES_IN;
   const deadline = now() + lifetime * 1000;

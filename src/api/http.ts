@@ -10,6 +10,8 @@ export interface HttpRequest {
   body?: unknown;
   bearer?: string;
   signal?: AbortSignal;
+  /** a successful reply that is not JSON (`Created` as text/plain) counts as no payload */
+  textIsEmpty?: boolean;
 }
 
 export interface HttpResponse {
@@ -200,5 +202,6 @@ export function jsonBody<T>(res: HttpResponse): T | undefined {
 export async function requestJSON<T>(req: HttpRequest): Promise<{ res: HttpResponse; json: T | undefined }> {
   const res = await send(req);
   raiseForStatus(res);
+  if (req.textIsEmpty && !/json/.test(contentType(res))) return { res, json: undefined };
   return { res, json: jsonBody<T>(res) };
 }

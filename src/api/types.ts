@@ -168,3 +168,16 @@ export interface Credential {
   /** takes the reply's token_update, if any */
   update(reply: WithTokenUpdate | undefined): void;
 }
+
+export interface GrantState {
+  grant_type: string;
+  enabled: boolean;
+}
+
+export interface SshKeyInfo {
+  name?: string;
+  ssh_key?: string;
+  ssh_key_fp?: string;
+  created?: number;
+  last_used?: number;
+}

@@ -98,6 +98,9 @@ export class Context {
   /** Set when a rotated mytoken could not be stored where it came from: the command then exits 1. */
   writeBackFailed = false;
 
+  /** Set when the command did its main work but not all of it (said on stderr): it then exits 1. */
+  partialFailure = false;
+
   /**
    * Runs `use` with the mytoken (locked and re-read when it may rotate); every rotated version is
    * written back, and the user told, as soon as a reply carries it.

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { ask, canAsk, confirm } from '../output/prompt.js';
 import type { Style } from '../output/style.js';
 import { err } from '../output/terminal.js';
-import { splitNames } from '../request/lists.js';
+import { commaNames } from '../request/lists.js';
 
 /**
  * Whether to go on with deleting `what`: yes with --force, else the user is asked. Without a
@@ -29,7 +29,7 @@ export function requireTerminal(flag: string): void {
 export async function askTags(server: MytokenServer, cred: Credential, style: Style): Promise<string[]> {
   const tags = await listTags(server, cred);
   if (tags.length) err(`\nYour tags: ${style.tags(tags)}\n`);
-  return splitNames(await ask('Tags, separated by commas (new ones are created; empty for none)', { default: '' }));
+  return commaNames(await ask('Tags, separated by commas (new ones are created; empty for none)', { default: '' }));
 }
 
 export { ask, confirm };

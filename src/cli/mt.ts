@@ -1,13 +1,14 @@
 // mytoken MT: a new mytoken, from a transfer code, from a mytoken (sub-token) or by logging in (OIDC).
 import { Command } from 'commander';
-import { pollUntilDone } from '../api/flow.js';
 import type { MytokenServer } from '../api/server.js';
 import { exchangeTransferCode, requestMytoken, startAuthCodeFlow } from '../api/tokens.js';
 import type { MytokenRequest, MytokenResponse } from '../api/types.js';
 import { resolveProvider } from '../config/config.js';
 import { MytokenError, UsageError } from '../errors.js';
-import { loginDone, loginProgress, showLoginUrl, writeToken } from '../output/terminal.js';
+import { writeToken } from '../output/terminal.js';
+import { finishLogin } from './login.js';
 import { forGrant, newTokenRequest, withDefaultCapabilities, type NewTokenOptions, parseCapabilities } from '../request/mytoken.js';
+import { capabilityFlag } from './options/capabilities.js';
 import { addRestrictionFlags, readRestrictionFlags } from './options/restrictions.js';
 import { addRotationFlags, readRotationFlags } from './options/rotation.js';
 import { checkOutputTarget } from '../tokens/source.js';
@@ -39,13 +40,7 @@ const moreFlags: FlagSpec[] = [
     description: 'OpenID provider to log in with: a short name from the config file or an issuer URL',
     defaultText: 'default_provider from the config file',
   },
-  {
-    key: 'capability',
-    names: ['--capability', '--capabilities'],
-    value: 'CAPABILITIES',
-    description: 'capabilities of the new mytoken: names separated by spaces, a JSON array, or @template',
-    defaultText: 'default_token_capabilities from the config file when logging in; the parent\'s for a sub-token',
-  },
+  capabilityFlag,
 ];
 
 const lastFlags: FlagSpec[] = [
@@ -144,17 +139,7 @@ export function mtCommand(ctx: () => Context): Command {
     const server = c.serverFor();
     const req = forGrant(loginRequest, 'oidc_flow', issuer);
     const start = await startAuthCodeFlow(server, req, c.signal);
-    if (!start.consent_uri) throw new MytokenError(`the server ${server.instance} started no login (no consent_uri in its answer)`);
-    showLoginUrl(start.consent_uri, true);
-    let polls = 0;
-    const res = await pollUntilDone(server, start, {
-      signal: c.signal,
-      onPending: (n) => {
-        polls = n;
-        loginProgress(n);
-      },
-    });
-    loginDone(polls);
+    const res = await finishLogin(c, server, start);
     writeToken(issuedToken(res, server), out);
   });
   return cmd;

@@ -15,7 +15,7 @@ import type { Credential } from '../api/types.js';
 import { MytokenError, UsageError } from '../errors.js';
 import { err, out } from '../output/terminal.js';
 import { classList, notificationsTable, summary } from '../output/views.js';
-import { edited, splitNames } from '../request/lists.js';
+import { edited, commaNames } from '../request/lists.js';
 import { group, leaf } from './command.js';
 import type { Context } from './context.js';
 import { bool, type FlagSpec, names, str } from './flags.js';
@@ -37,7 +37,7 @@ async function createInteractively(c: Context, server: MytokenServer, cred: Cred
   err('Create a notification\n\n');
   const type = await ask('Type', { choices: TYPES, default: 'mail' });
   err(`\nNotification classes (a class includes the ones under it):\n${classList(NOTIFICATION_CLASSES)}\n`);
-  const classes = splitNames(await ask('Classes, separated by commas'));
+  const classes = commaNames(await ask('Classes, separated by commas'));
   if (!classes.length) throw new UsageError('a notification needs at least one class');
   const userWide = await confirm('For all your mytokens (user-wide)?', false);
   const tags = userWide ? [] : await askTags(server, cred, c.style());

@@ -209,3 +209,17 @@ export function classList(classes: { name: string; children?: { name: string; ch
 export function summary(title: string, lines: [string, string | undefined][]): string {
   return `\n${title}\n${lines.filter(([, v]) => v).map(([k, v]) => `  ${k}: ${v}\n`).join('')}\n`;
 }
+
+export function grantsTable(grants: { grant_type: string; enabled: boolean }[]): string {
+  return renderTable(['Grant Type', 'Status'], grants.map((g) => [g.grant_type, g.enabled ? 'Enabled' : 'Disabled']));
+}
+
+export function sshKeysListing(enabled: boolean, keys: { name?: string; ssh_key_fp?: string; created?: number; last_used?: number }[]): string {
+  return (
+    `SSH Grant Type is ${enabled ? 'enabled' : 'not enabled'}.\n` +
+    renderTable(
+      ['Name', 'SSH Key Fingerprint', 'Created', 'Last Used'],
+      keys.map((k) => [k.name ?? '', k.ssh_key_fp ?? '', k.created ? localTime(k.created) : '', k.last_used ? localTime(k.last_used) : '']),
+    )
+  );
+}

@@ -9,4 +9,4 @@ export function edited(current: string[], add: string[], remove: string[]): stri
 }
 
 /** A comma-separated answer as names: trimmed, without empty ones. */
-export const splitNames = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
+export const commaNames = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);

@@ -87,19 +87,7 @@ export function newTokenRequest(o: NewTokenOptions, ctx: ParseContext = { now: n
     o.rotationFlags ?? NO_ROTATION_FLAGS,
   );
 
-  let restrictions = base.restrictions as RestrictionEntry[] | undefined;
-  const flagClause = o.clause && clauseFromFlags({ ...o.clause, nbf: parseTimeValue(o.clause.nbf ?? '', ctx.now), exp: parseTimeValue(o.clause.exp ?? '', ctx.now) });
-  if (o.restrictions?.value) {
-    if (flagClause) {
-      throw new UsageError(
-        `${o.restrictions.source} and the single-restriction flags (--exp, --nbf, -s, --aud, --host, --geo-ip-*, --usages-*) cannot be combined`,
-        `put every restriction into ${o.restrictions.source}, or leave it out${o.restrictions.source.startsWith('--') ? '' : ' (unset it)'} and use the flags`,
-      );
-    }
-    restrictions = parseRestrictions(o.restrictions.value, o.restrictions.source, ctx);
-  } else if (flagClause) {
-    restrictions = [flagClause];
-  }
+  const restrictions = requestedRestrictions(o, ctx) ?? (base.restrictions as RestrictionEntry[] | undefined);
 
   const capabilities = o.capabilities ?? base.capabilities;
   const tags = [...(base.tags ?? []), ...(o.tags ?? []).map((tag) => ({ tag }))];
@@ -120,6 +108,24 @@ export function newTokenRequest(o: NewTokenOptions, ctx: ParseContext = { now: n
   if (base.subscribe_notifications) req.subscribe_notifications = base.subscribe_notifications;
   if (tags.length) req.tags = tags;
   return req;
+}
+
+/**
+ * The restrictions given by --restrictions or by the single-clause flags (never both); undefined
+ * when neither was given.
+ */
+export function requestedRestrictions(o: Pick<NewTokenOptions, 'restrictions' | 'clause'>, ctx: ParseContext): RestrictionEntry[] | undefined {
+  const flagClause = o.clause && clauseFromFlags({ ...o.clause, nbf: parseTimeValue(o.clause.nbf ?? '', ctx.now), exp: parseTimeValue(o.clause.exp ?? '', ctx.now) });
+  if (o.restrictions?.value) {
+    if (flagClause) {
+      throw new UsageError(
+        `${o.restrictions.source} and the single-restriction flags (--exp, --nbf, -s, --aud, --host, --geo-ip-*, --usages-*) cannot be combined`,
+        `put every restriction into ${o.restrictions.source}, or leave it out${o.restrictions.source.startsWith('--') ? '' : ' (unset it)'} and use the flags`,
+      );
+    }
+    return parseRestrictions(o.restrictions.value, o.restrictions.source, ctx);
+  }
+  return flagClause ? [flagClause] : undefined;
 }
 
 /** `req` for a grant type, keys still in wire order (oidc_issuer and grant_type first). */

@@ -6,7 +6,7 @@ import { colorsEnabled, Style } from '../../src/output/style.js';
 import { displayWidth, headerText, renderTable } from '../../src/output/table.js';
 import { capabilitiesListing, mytokensTable, providersListing, tagsTable } from '../../src/output/views.js';
 import { normalizeColor } from '../../src/request/color.js';
-import { edited, splitNames } from '../../src/request/lists.js';
+import { edited, commaNames } from '../../src/request/lists.js';
 
 describe('tables (cli.md 12.1)', () => {
   it('17.9/107 a grants table is drawn exactly as upstream draws it', () => {
@@ -125,7 +125,7 @@ describe('input', () => {
   it('edited lists keep the current order, drop removed ones, append new ones once', () => {
     assert.deepEqual(edited(['a', 'c'], ['b', 'c'], ['a']), ['c', 'b']);
     assert.deepEqual(edited([], ['x'], ['x']), []);
-    assert.deepEqual(splitNames(' a, ,b ,'), ['a', 'b']);
+    assert.deepEqual(commaNames(' a, ,b ,'), ['a', 'b']);
   });
 });
 

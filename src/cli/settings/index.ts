@@ -1,4 +1,4 @@
-// mytoken settings: the user's settings at the server (e-mail, tags; the grants come with the ssh grant).
+// mytoken settings: the user's settings at the server (grant types and ssh keys, e-mail, tags).
 import type { Command } from 'commander';
 import { getEmail, updateEmail } from '../../api/settings.js';
 import { createTag, deleteTag, listTags, updateTag } from '../../api/tags.js';
@@ -7,6 +7,7 @@ import { normalizeColor } from '../../request/color.js';
 import { out } from '../../output/terminal.js';
 import { emailBlock, tagsTable } from '../../output/views.js';
 import { group, leaf } from '../command.js';
+import { grantsCommand } from './grants.js';
 import type { Context } from '../context.js';
 import { bool, type FlagSpec, str } from '../flags.js';
 
@@ -97,6 +98,6 @@ export const settingsMeta = { name: 'settings', summary: 'your settings at the s
 export function settingsCommand(ctx: () => Context): Command {
   return group(
     { ...settingsMeta, tokenFlags: true },
-    [emailCommand(ctx), tagsCommand(ctx)],
+    [grantsCommand(ctx), emailCommand(ctx), tagsCommand(ctx)],
   );
 }

@@ -1,0 +1,24 @@
+// The user's side of an authorization-code flow the server started: the URL and QR code on
+// stderr, then polling until the login is done (MT, settings grants ssh add).
+import { pollUntilDone, type PollOptions } from '../api/flow.js';
+import type { MytokenServer } from '../api/server.js';
+import type { AuthCodeFlowStart, MytokenResponse } from '../api/types.js';
+import { MytokenError } from '../errors.js';
+import { loginDone, loginProgress, showLoginUrl } from '../output/terminal.js';
+import type { Context } from './context.js';
+
+export async function finishLogin<T = MytokenResponse>(c: Context, server: MytokenServer, start: AuthCodeFlowStart, poll?: PollOptions<T>['poll']): Promise<T> {
+  if (!start.consent_uri) throw new MytokenError(`the server ${server.instance} started no login (no consent_uri in its answer)`);
+  showLoginUrl(start.consent_uri, true);
+  let polls = 0;
+  const res = await pollUntilDone<T>(server, start, {
+    signal: c.signal,
+    poll,
+    onPending: (n) => {
+      polls = n;
+      loginProgress(n);
+    },
+  });
+  loginDone(polls);
+  return res;
+}

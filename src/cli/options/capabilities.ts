@@ -1,0 +1,10 @@
+// The capability flag ("C flag", spec cli.md 4.3) of MT and settings grants ssh add.
+import type { FlagSpec } from '../flags.js';
+
+export const capabilityFlag: FlagSpec = {
+  key: 'capability',
+  names: ['--capability', '--capabilities'],
+  value: 'CAPABILITIES',
+  description: 'capabilities of the new mytoken: names separated by spaces, a JSON array, or @template',
+  defaultText: "default_token_capabilities from the config file when logging in; the parent's for a sub-token",
+};

@@ -1,0 +1,132 @@
+// mytoken settings grants: grant types of the user (the ssh grant) and the ssh keys it accepts.
+import type { Command } from 'commander';
+import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../api/grants.js';
+import { UsageError } from '../../errors.js';
+import { err, out } from '../../output/terminal.js';
+import { grantsTable, sshKeysListing } from '../../output/views.js';
+import { parseCapabilities, requestedRestrictions } from '../../request/mytoken.js';
+import { nowSeconds } from '../../request/time.js';
+import { appendHostEntry } from '../../ssh/config.js';
+import { publicKeyFrom } from '../../ssh/keys.js';
+import { group, leaf, type RunArgs } from '../command.js';
+import type { Context } from '../context.js';
+import { bool, str } from '../flags.js';
+import { finishLogin } from '../login.js';
+import { capabilityFlag } from '../options/capabilities.js';
+import { readRestrictionFlags, restrictionFlags } from '../options/restrictions.js';
+
+/** The one positional argument a command needs: none or several is a usage error. */
+function exactlyOne(a: RunArgs, what: string, example: string): string {
+  if (a.cmd.args.length !== 1 || !a.arg) {
+    throw new UsageError(`give exactly one ${what}${a.cmd.args.length > 1 ? `, not ${a.cmd.args.length}` : ''}`, `e.g. ${example}`);
+  }
+  return a.arg;
+}
+
+function grantCommand(ctx: () => Context, enable: boolean): Command {
+  const verb = enable ? 'enable' : 'disable';
+  return leaf(ctx, {
+    name: verb,
+    summary: `${verb} a grant type (ssh)`,
+    argument: { name: 'grant', what: 'grant type' },
+    run: async (a) => {
+      const grant = exactlyOne(a, 'grant type', `mytoken settings grants ${verb} ssh`);
+      await a.ctx.withToken(a.cmd, (server, cred) => setGrant(server, cred, grant, enable));
+      out(`Grant '${grant}' ${verb}d\n`);
+    },
+  });
+}
+
+async function addKey(a: RunArgs): Promise<void> {
+  const c = a.ctx;
+  const arg = exactlyOne(a, 'ssh public key', 'mytoken settings grants ssh add ~/.ssh/id_ed25519.pub');
+  // everything that can be checked is checked before the mytoken is read
+  const key = publicKeyFrom(arg);
+  const restrictions = requestedRestrictions(readRestrictionFlags(a.cmd, c.env), { now: nowSeconds(), env: c.env });
+  const capabilities = parseCapabilities(str(a.flags.capability));
+  const added = await c.withToken(a.cmd, async (server, cred): Promise<SshKeyAdded> => {
+    const start = await addSshKey(server, cred, { key, name: str(a.flags.keyName), restrictions, capabilities });
+    return finishLogin(c, server, start, pollSshKey);
+  });
+  out(`Successfully added ssh key\nPlease use the following username for ssh: '${added.ssh_user ?? ''}'\n`);
+  const entry = added.ssh_host_config;
+  if (!entry) return;
+  if (bool(a.flags.noWriteHostEntry)) {
+    out(`You might want to add the following host entry to your ssh config file:\n\n${entry}\n`);
+    return;
+  }
+  const home = c.env.HOME ?? '';
+  try {
+    appendHostEntry(home, entry);
+  } catch (e) {
+    out(`You might want to add the following host entry to your ssh config file:\n\n${entry}\n`);
+    err(`mytoken: the key is added, but ${home}/.ssh/config could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); add the entry above yourself\n`);
+    c.partialFailure = true;
+    return;
+  }
+  out("We added a host entry to your '~/.ssh/config' file. You can check and adapt it if necessary.\n");
+}
+
+function sshCommand(ctx: () => Context): Command {
+  const keyArg = { name: 'ssh-key', what: 'ssh public key (a key line or a .pub file)' };
+  const listCmd = leaf(ctx, {
+    name: 'list',
+    aliases: ['view'],
+    summary: 'list your ssh keys',
+    run: async ({ ctx: c, cmd }) => {
+      const { enabled, keys } = await c.withToken(cmd, (server, cred) => listSshKeys(server, cred));
+      out(sshKeysListing(enabled, keys));
+    },
+  });
+  const add = leaf(ctx, {
+    name: 'add',
+    aliases: ['new'],
+    summary: 'add an ssh key (you log in again to confirm)',
+    description:
+      'Add an ssh key: afterwards `ssh HOST AT` (or mytoken AT --ssh HOST) gives access tokens with no mytoken on the machine. ' +
+      'The server asks you to log in again; the key gets its own mytoken with the restrictions and capabilities given.',
+    argument: keyArg,
+    flags: [
+      ...restrictionFlags,
+      { ...capabilityFlag, description: "capabilities of the key's mytoken: names separated by spaces or a JSON array", defaultText: "the server's default (AT)" },
+      { key: 'keyName', names: ['--key-name'], value: 'NAME', description: 'a name for the key' },
+      {
+        key: 'noWriteHostEntry',
+        names: ['--no-write-host-entry'],
+        env: ['NO_WRITE_HOST_ENTRY'],
+        description: 'print the host entry for ~/.ssh/config instead of adding it there',
+      },
+    ],
+    run: addKey,
+  });
+  const del = leaf(ctx, {
+    name: 'delete',
+    aliases: ['remove', 'rm'],
+    summary: 'delete an ssh key (by fingerprint, key or key file)',
+    argument: keyArg,
+    run: async (a) => {
+      const arg = exactlyOne(a, 'ssh key', 'mytoken settings grants ssh delete SHA256:...');
+      const which = arg.startsWith('SHA256:') ? { fingerprint: arg } : { key: publicKeyFrom(arg) };
+      await a.ctx.withToken(a.cmd, (server, cred) => deleteSshKey(server, cred, which));
+      out('Successfully removed ssh key\n');
+    },
+  });
+  return group({ name: 'ssh', aliases: ['SSH'], summary: 'your ssh keys for the ssh grant', tokenFlags: true }, [listCmd, add, del]);
+}
+
+export function grantsCommand(ctx: () => Context): Command {
+  const listCmd = leaf(ctx, {
+    name: 'list',
+    aliases: ['view'],
+    summary: 'list your grant types and whether they are enabled',
+    run: async ({ ctx: c, cmd }) => {
+      out(grantsTable(await c.withToken(cmd, (server, cred) => listGrants(server, cred))));
+    },
+  });
+  return group({ name: 'grants', aliases: ['grant-types'], summary: 'grant types (the ssh grant) and ssh keys', tokenFlags: true }, [
+    listCmd,
+    grantCommand(ctx, true),
+    grantCommand(ctx, false),
+    sshCommand(ctx),
+  ]);
+}
