@@ -10,11 +10,12 @@
 // notifications) logs in its own OP user, so the tests do not see each other's tokens.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
-import { type RunResult, run } from './helpers.mjs';
+import { type RunResult, run, startLogin } from './helpers.mjs';
 import { assertAccepted, assertRefused, homeWithConfig, jwtPayload, removeHomes, since } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
@@ -587,4 +588,40 @@ test('info --MT-file F (17.7/87) prints the JWT payload as two-space JSON, iss i
   assert.deepEqual(Object.keys(payload), Object.keys(expected), 'keys in their original order');
   assert.equal(r.stdout, `${JSON.stringify(expected, null, 2)}\n`);
   assert.deepEqual(got, [], 'no request to the server');
+});
+
+// ---- 13. the ssh grant's settings (issue 5, part 1) --------------------------------------------
+
+test('17.9/108, 110, 112, 113 settings grants enable ssh, ssh add with a real re-login, ssh list, ssh delete', async () => {
+  const t = await minted('keyholder', { capabilities: ['AT', 'settings'] });
+  ok(await cli(t.home, 'settings', 'grants', 'list', '--MT-file', t.file), 'grants list (none yet)');
+  const off = ok(await cli(t.home, 'settings', 'grants', 'ssh', 'list', '--MT-file', t.file), 'ssh list');
+  assert.equal(off.stdout, 'SSH Grant Type is not enabled.\n');
+  assert.equal(ok(await cli(t.home, 'settings', 'grants', 'enable', 'ssh', '--MT-file', t.file), 'enable').stdout, "Grant 'ssh' enabled\n");
+  assert.match(ok(await cli(t.home, 'settings', 'grants', 'list', '--MT-file', t.file), 'grants list').stdout, /│ ssh +│ Enabled │/);
+
+  const keyFile = join(t.home, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test', '-f', keyFile]);
+  const fp = execFileSync('ssh-keygen', ['-l', '-f', `${keyFile}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+  const login = await startLogin(['settings', 'grants', 'ssh', 'add', `${keyFile}.pub`, '--key-name', 'laptop', '--MT-file', t.file], { home: t.home, env: { MYTOKEN_HTTP_TIMEOUT: '20' } });
+  await S.approve(login.url, { user: 'keyholder' });
+  const added = await login.done;
+  assert.equal(added.status, 0, show(added));
+  const user = /username for ssh: '([A-Za-z0-9]{16})'/.exec(added.stdout)?.[1];
+  assert.ok(user, added.stdout);
+  assert.match(added.stdout, /We added a host entry to your '~\/\.ssh\/config' file/);
+  const sshConfig = readFileSync(join(t.home, '.ssh', 'config'), 'utf8');
+  assert.match(sshConfig, new RegExp(`Host mytoken-laptop\\n\\tHostName 127\\.0\\.0\\.1\\n\\tPort ${S.sshPort}\\n\\tUser ${user}\\n`));
+
+  const listed = ok(await cli(t.home, 'settings', 'grants', 'ssh', 'list', '--MT-file', t.file), 'ssh list');
+  assert.match(listed.stdout, /^SSH Grant Type is enabled\.\n/);
+  assert.ok(listed.stdout.includes(fp) && listed.stdout.includes('laptop'), listed.stdout);
+
+  const again = await cli(t.home, 'settings', 'grants', 'ssh', 'add', `${keyFile}.pub`, '--MT-file', t.file);
+  failed(again, 1, /ssh key already added/, 'adding the same key twice');
+
+  assert.equal(ok(await cli(t.home, 'settings', 'grants', 'ssh', 'delete', fp, '--MT-file', t.file), 'delete').stdout, 'Successfully removed ssh key\n');
+  const after = ok(await cli(t.home, 'settings', 'grants', 'ssh', 'list', '--MT-file', t.file), 'ssh list after delete');
+  assert.ok(!after.stdout.includes(fp), after.stdout);
+  assert.equal(ok(await cli(t.home, 'settings', 'grants', 'disable', 'ssh', '--MT-file', t.file), 'disable').stdout, "Grant 'ssh' disabled\n");
 });

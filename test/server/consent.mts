@@ -73,7 +73,9 @@ function consentPage(ctx: ServerContext, flow: PendingFlow): string {
     `<h1>A mytoken was requested${app}</h1>
 <dl>
 <dt>OpenID Provider</dt><dd>${escapeHtml(flow.oidcIssuer)} (scopes: ${escapeHtml(ctx.op.scopes.join(' '))})</dd>
-<dt>Name</dt><dd>${r.name ? escapeHtml(r.name) : '<i>none</i>'}</dd>
+<dt>Name</dt><dd>${r.name ? escapeHtml(r.name) : '<i>none</i>'}</dd>${
+      flow.sshKey ? `\n<dt>For the ssh key</dt><dd><code>${escapeHtml(flow.sshKey.key.fingerprint)}</code> (${escapeHtml(flow.sshKey.key.type)})</dd>` : ''
+    }
 <dt>Capabilities</dt><dd>${r.capabilities.map((c) => `<code>${escapeHtml(c)}</code>`).join(' ')}</dd>
 <dt>Restrictions</dt><dd>${r.restrictions.length ? `<pre>${escapeHtml(JSON.stringify(r.restrictions, null, 2))}</pre>` : '<i>none</i>'}</dd>
 <dt>Rotation</dt><dd>${r.rotation ? `<code>${escapeHtml(JSON.stringify(r.rotation))}</code>` : '<i>none</i>'}</dd>
@@ -187,7 +189,8 @@ export async function handleRedirect(ctx: ServerContext, req: Req, res: ServerRe
     authTime: now,
     capabilities: flow.approved.capabilities,
     restrictions: postProcess(flow.approved.restrictions, splitList(tokens.scope), grantedAudiences),
-    rotation: flow.approved.rotation,
+    // the token of an ssh key never rotates: the ssh server keeps the version it was given (6.4)
+    rotation: flow.sshKey ? undefined : flow.approved.rotation,
     name: flow.approved.name,
     refresh: { rt: tokens.refresh_token },
     info: flow.info,

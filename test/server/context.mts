@@ -2,6 +2,7 @@
 import type { Configuration } from 'openid-client';
 import type { FlowStore } from './flows.mjs';
 import type { NetInfo } from './restrictions.mjs';
+import type { SshKeyStore } from './ssh-keys.mjs';
 import type { MemoryTemplateStore } from './templates.mjs';
 import type { TokenStore } from './tokens.mjs';
 import type { UserStore } from './users.mjs';
@@ -20,6 +21,10 @@ export interface ResolvedOptions {
   omitEndpoints: string[];
   /** settings-metadata keys left out; the routes behind them answer the catch-all 404 */
   omitSettings: string[];
+  /** the ssh grant feature: `/api/v0/settings/grants/ssh` exists */
+  ssh: boolean;
+  /** port named in the ssh host config entries */
+  sshPort: number;
 }
 
 export interface ProviderInfo {
@@ -39,6 +44,8 @@ export interface ServerContext {
   /** per-user state: e-mail settings, tags, notifications, calendars, outbox */
   users: UserStore;
   flows: FlowStore;
+  /** registered ssh keys of the ssh grant */
+  sshKeys: SshKeyStore;
   templates: MemoryTemplateStore;
   net: NetInfo;
   op: ProviderInfo;
@@ -51,6 +58,9 @@ export function findProvider(ctx: ServerContext, issuer: unknown): ProviderInfo 
   return strip(issuer) === strip(ctx.op.issuer) ? ctx.op : undefined;
 }
 
-/** Is the feature behind a configuration-document or settings-metadata key switched off? */
+/** The pseudo feature key of the ssh grant routes (switched by the `ssh` option). */
+export const SSH_FEATURE = 'ssh';
+
+/** Is the feature behind a configuration-document or settings-metadata key (or `ssh`) switched off? */
 export const isOmitted = (ctx: ServerContext, key: string): boolean =>
-  ctx.opts.omitEndpoints.includes(key) || ctx.opts.omitSettings.includes(key);
+  (key === SSH_FEATURE && !ctx.opts.ssh) || ctx.opts.omitEndpoints.includes(key) || ctx.opts.omitSettings.includes(key);

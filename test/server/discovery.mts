@@ -33,6 +33,8 @@ function fullConfigurationDocument(ctx: ServerContext): Record<string, unknown> 
     token_transfer_endpoint: `${u}/api/v0/token/transfer`,
     profiles_endpoint: `${u}/api/v0/pt`,
     jwks_uri: `${u}/jwks`,
+    // `ssh_keys` (the SSH server's host keys) and the `ssh` grant type below belong to the SSH
+    // server; they are absent until one runs, whatever the `ssh` option says
     providers_supported: [{ issuer: ctx.op.issuer, name: ctx.op.name, scopes_supported: ctx.op.scopes }],
     token_signing_alg_value: 'ES512',
     tokeninfo_endpoint_actions_supported: ['introspect', 'event_history', 'subtokens', 'list_mytokens', 'notifications'],

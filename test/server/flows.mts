@@ -1,5 +1,6 @@
 // Pending OIDC flows, consent codes and polling codes (spec sections 4.1.2, 4.1.3, 4.2, 5.8).
 import type { Clause } from './restrictions.mjs';
+import type { ParsedSshKey } from './ssh-keys.mjs';
 import type { RequestInfo, Rotation } from './tokens.mjs';
 import { BASE64URL_ALPHABET, CODE_LEN, SHORT_ALPHABET, randomString } from './util.mjs';
 
@@ -8,6 +9,12 @@ export interface FlowContent {
   restrictions: Clause[];
   capabilities: string[];
   rotation?: Rotation;
+  name?: string;
+}
+
+/** The key an ssh-key-add flow (4.7.2) registers once its token exists. */
+export interface PendingSshKey {
+  key: ParsedSshKey;
   name?: string;
 }
 
@@ -21,6 +28,8 @@ export interface PendingFlow {
   responseType?: unknown;
   maxTokenLen?: unknown;
   applicationName?: string;
+  /** set for ssh-key-add flows: their polling code works only at the ssh settings endpoint */
+  sshKey?: PendingSshKey;
   created: number; // ms
   expiresAt: number; // ms
   info: RequestInfo;
@@ -40,6 +49,8 @@ export interface PollingEntry {
   jti?: string;
   responseType?: unknown;
   maxTokenLen?: unknown;
+  /** the code of an ssh-key-add flow (5.8: accepted only at the ssh settings endpoint) */
+  sshKey?: PendingSshKey;
 }
 
 export class FlowStore {
@@ -67,6 +78,7 @@ export class FlowStore {
         consentCode,
         responseType: f.responseType,
         maxTokenLen: f.maxTokenLen,
+        ...(f.sshKey ? { sshKey: f.sshKey } : {}),
       });
     }
     this.flows.set(consentCode, flow);

@@ -11,16 +11,18 @@
 //   tokeninfo-endpoint  POST /api/v0/tokeninfo (introspect, history, token trees, notifications)
 //   authorize       the authorization pipeline steps (token, capability, clause, target token,
 //                   count/log/rotate, replies with token_update) shared by the endpoints below
+//   grant-settings  GET/POST/DELETE /api/v0/settings/grants and .../grants/ssh (ssh keys, key flows)
+//   ssh-keys        ssh key parsing and fingerprints, the key store, the login check of an ssh server
 //   email-settings  GET/PUT /api/v0/settings/email, GET /actions (e-mail verification links)
 //   tag-settings    /api/v0/settings/tags[/{tag}]        token-tags  POST/DELETE /api/v0/token/my/tags
 //   notifications-endpoint  GET/POST /api/v0/notifications   notification-codes  /{management_code}…
 //   calendars-endpoint  /api/v0/notifications/calendars[/{id}]   ics  ICS feeds, GET /calendars/{id}
 //   capability-tree GET /api/v0/capabilities
-//   users           per-user state: e-mail settings, tags, notifications, calendars, mail outbox
+//   users           per-user state: e-mail settings, grant types, tags, notifications, calendars, outbox
 //   user-views      JSON shapes of token entries, notifications, calendars
 //   consent         /c/{code}, /redirect, /native pages
 //   tokens          mytoken JWTs, short tokens, transfer codes, validation, counters, rotation, events
-//   flows           pending OIDC flows, consent and polling codes
+//   flows           pending OIDC flows (also ssh-key-add flows), consent and polling codes
 //   profiles-endpoint  GET/POST/PUT/DELETE /api/v0/pt (4.11)
 //   restrictions, capabilities, templates, requests   the rules of spec sections 3, 5.2-5.5, 5.13
 //   testing         helpers for the HTTP-level tests in test/e2e/server-*.test.mts
@@ -37,9 +39,12 @@ import type { NetInfo } from './restrictions.mjs';
 import { createListener } from './router.mjs';
 import type { RecordedRequest } from './router.mjs';
 import { resolveTemplatePayload } from './profiles-endpoint.mjs';
+import { SshKeyStore, sshGrantEnabled } from './ssh-keys.mjs';
+import type { SshKeyEntry } from './ssh-keys.mjs';
 import { createTemplateStore } from './templates.mjs';
 import type { MemoryTemplateStore, TemplateSet } from './templates.mjs';
 import { TokenStore } from './tokens.mjs';
+import type { TokenRecord } from './tokens.mjs';
 import { UserStore } from './users.mjs';
 import type { SentMail } from './users.mjs';
 import { sleep, subjectHash } from './util.mjs';
@@ -97,6 +102,29 @@ export interface LocalServerOptions {
    * `<mytoken_endpoint>/tags`.
    */
   omitSettings?: string[];
+  /**
+   * default true: the ssh grant's settings routes `/api/v0/settings/grants/ssh` exist (false: they
+   * answer the catch-all 404). The configuration document has no `ssh_keys` and no `ssh` grant
+   * type either way until an SSH server runs (they describe that server).
+   */
+  ssh?: boolean;
+  /** port named in the `ssh_host_config` of added keys (spec 6.6); default 2222 */
+  sshPort?: number;
+}
+
+/** A registered ssh key, as an ssh server sees it. */
+export interface SshKeyView {
+  /** the user's oidc_sub */
+  user: string;
+  /** `SHA256:...` */
+  fingerprint: string;
+  /** hash of the key's ssh user name (the name itself is not kept) */
+  sshUserHash: string;
+  /** mom_id of the key's own mytoken (which may have been revoked meanwhile) */
+  momId: string;
+  name?: string;
+  /** whether the user's ssh grant is enabled now */
+  grantEnabled: boolean;
 }
 
 export interface LocalServer {
@@ -125,6 +153,17 @@ export interface LocalServer {
   /** the e-mail settings of an OP user (default alice); undefined before the user's first login */
   emailOf(sub?: string): { address: string; verified: boolean; preferHtml: boolean } | undefined;
   op: { refuseRefresh(on: boolean): void };
+  /** the port named in ssh host config entries (option `sshPort`, default 2222) */
+  sshPort: number;
+  /** every registered ssh key, in registration order */
+  sshKeys(): SshKeyView[];
+  /**
+   * the key registered for (ssh user name, key fingerprint), its state, and its mytoken's record
+   * (undefined when that token was revoked); undefined for an unknown pair. No side effects.
+   */
+  sshLookup(sshUser: string, fingerprint: string): (SshKeyView & { record: TokenRecord | undefined }) | undefined;
+  /** whether the ssh grant of an OP user (default alice) is enabled */
+  sshGrantEnabled(sub?: string): boolean;
   /** stops everything it started */
   close(): Promise<void>;
 }
@@ -172,6 +211,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     templatePasswords: { ...(opts.templatePasswords ?? { _: 'admin' }) },
     omitEndpoints: [...(opts.omitEndpoints ?? [])],
     omitSettings: [...(opts.omitSettings ?? [])],
+    ssh: opts.ssh ?? true,
+    sshPort: opts.sshPort ?? 2222,
   };
   const templates = buildTemplates(opts, Object.keys(resolved.templatePasswords));
   const requests: RecordedRequest[] = [];
@@ -210,6 +251,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       tokens,
       users,
       flows: new FlowStore(resolved.expiresIn),
+      sshKeys: new SshKeyStore(),
       templates,
       net,
       op: { issuer: op.issuer, name: 'Local test OP', scopes: [...OP_SCOPES], config },
@@ -311,6 +353,15 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     throw new Error('mint: the flow did not complete');
   }
 
+  const sshView = (k: SshKeyEntry): SshKeyView => ({
+    user: k.oidcSub,
+    fingerprint: k.fingerprint,
+    sshUserHash: k.sshUserHash,
+    momId: k.momId,
+    ...(k.name ? { name: k.name } : {}),
+    grantEnabled: sshGrantEnabled(context, k.userKey),
+  });
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -326,6 +377,13 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       return u && { ...u.email };
     },
     op: { refuseRefresh: (on: boolean) => theOP.refuseRefresh(on) },
+    sshPort: resolved.sshPort,
+    sshKeys: () => context.sshKeys.all().map(sshView),
+    sshLookup: (sshUser, fingerprint) => {
+      const k = context.sshKeys.lookup(sshUser, fingerprint);
+      return k && { ...sshView(k), record: context.tokens.tokens.get(k.jti) };
+    },
+    sshGrantEnabled: (sub = TEST_USER) => sshGrantEnabled(context, subjectHash(sub, theOP.issuer)),
     close: () =>
       (closing ??= (async () => {
         await closeServer(server);

@@ -9,8 +9,8 @@ import { parseNewTokenRequest, presentedToken } from './requests.mjs';
 import { restrictionsExp, tightenRestrictions } from './restrictions.mjs';
 import { ApiError, badRequest, invalidToken, jsonTypeName, nowSeconds } from './util.mjs';
 
-const badCode = () => invalidToken('Bad polling or transfer code');
-const expiredCode = () => new ApiError(401, 'expired_token', 'polling or transfer code is expired');
+export const badCode = () => invalidToken('Bad polling or transfer code');
+export const expiredCode = () => new ApiError(401, 'expired_token', 'polling or transfer code is expired');
 
 export async function handleMytokenEndpoint(ctx: ServerContext, req: Req, res: ServerResponse): Promise<void> {
   const queryGrant = req.query.get('grant_type') || undefined;
@@ -99,7 +99,8 @@ export function assertNotExpired(restrictions: Parameters<typeof restrictionsExp
 async function pollingCode(ctx: ServerContext, _req: Req, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
   const code = stringMember(body, 'polling_code');
   const p = code ? ctx.flows.polling.get(code) : undefined;
-  if (!p) throw badCode();
+  // codes of ssh-key-add flows are redeemed only at the ssh settings endpoint (5.8)
+  if (!p || p.sshKey) throw badCode();
   if (p.status === 'declined') throw new ApiError(401, 'access_denied', 'user declined consent');
   if (Date.now() > p.expiresAt) throw expiredCode();
   if (p.status === 'pending') throw new ApiError(428, 'authorization_pending');
@@ -170,7 +171,8 @@ async function transferCodeExchange(ctx: ServerContext, req: Req, res: ServerRes
   if (!code) throw badCode();
   // [quirk] a polling code presented here: pending -> 400 token not valid, completed -> its token
   const p = ctx.flows.polling.get(code);
-  if (p) {
+  // an ssh-key-add code is unknown here: redeeming it would lose the key registration
+  if (p && !p.sshKey) {
     if (p.status === 'pending' && Date.now() <= p.expiresAt) throw badRequest('token not valid');
     if (p.status === 'ready') {
       ctx.flows.polling.delete(code);

@@ -12,10 +12,18 @@ import {
 } from './calendars-endpoint.mjs';
 import { handleCapabilities } from './capability-tree.mjs';
 import { handleConsentPage, handleConsentPost, handleNative, handleNativeAbort, handleRedirect } from './consent.mjs';
-import { isOmitted } from './context.mjs';
+import { SSH_FEATURE, isOmitted } from './context.mjs';
 import type { ServerContext } from './context.mjs';
 import { handleConfiguration, handleJwks, handleSettings } from './discovery.mjs';
 import { handleActions, handleEmailGet, handleEmailPut } from './email-settings.mjs';
+import {
+  handleGrantDisable,
+  handleGrantEnable,
+  handleGrantsGet,
+  handleSshKeyDelete,
+  handleSshKeysGet,
+  handleSshKeysPost,
+} from './grant-settings.mjs';
 import { htmlPage, parseCookies, sendApiError, sendHtml, sendHtmlError, sendJson } from './http.mjs';
 import type { Req } from './http.mjs';
 import { handleIcsDownload } from './ics.mjs';
@@ -55,8 +63,9 @@ interface Route {
   /** browser route: errors are rendered as HTML pages */
   html?: boolean;
   /**
-   * configuration-document or settings-metadata key of the feature the route belongs to; when the
-   * key is omitted (startLocalServer options) the route does not exist (catch-all 404, spec 1.1)
+   * configuration-document or settings-metadata key of the feature the route belongs to (or the
+   * pseudo key `ssh`); when the key is omitted or the feature is off (startLocalServer options)
+   * the route does not exist (catch-all 404, spec 1.1)
    */
   feature?: string;
 }
@@ -78,6 +87,12 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/v0/token/transfer', handler: handleTransferEndpoint, feature: 'token_transfer_endpoint' },
   { method: 'POST', path: '/api/v0/tokeninfo', handler: handleTokeninfo, feature: 'tokeninfo_endpoint' },
   { method: 'GET', path: '/api/v0/settings', handler: handleSettings },
+  { method: 'GET', path: '/api/v0/settings/grants', handler: handleGrantsGet },
+  { method: 'POST', path: '/api/v0/settings/grants', handler: handleGrantEnable },
+  { method: 'DELETE', path: '/api/v0/settings/grants', handler: handleGrantDisable },
+  { method: 'GET', path: '/api/v0/settings/grants/ssh', handler: handleSshKeysGet, feature: SSH_FEATURE },
+  { method: 'POST', path: '/api/v0/settings/grants/ssh', handler: handleSshKeysPost, feature: SSH_FEATURE },
+  { method: 'DELETE', path: '/api/v0/settings/grants/ssh', handler: handleSshKeyDelete, feature: SSH_FEATURE },
   { method: 'GET', path: '/api/v0/settings/email', handler: handleEmailGet, feature: 'email_endpoint' },
   { method: 'PUT', path: '/api/v0/settings/email', handler: handleEmailPut, feature: 'email_endpoint' },
   { method: 'GET', path: '/api/v0/settings/tags', handler: handleTagsGet, feature: 'tags_endpoint' },

@@ -1,5 +1,5 @@
 // Per-user state of the local mytoken server (a user is one oidc_sub at one oidc_iss): e-mail
-// settings, tags and their use on tokens, notifications, calendars, and the mails the server
+// settings, user grant types, tags and their use on tokens, notifications, calendars, and the mails the server
 // would have sent (kept in an outbox that tests read instead of a mailbox).
 import type { TokenRecord, TokenStore } from './tokens.mjs';
 import { nowSeconds, randomString, subjectHash } from './util.mjs';
@@ -73,6 +73,8 @@ export interface UserState {
   notifications: Map<string, Notification>;
   /** by id, in creation order */
   calendars: Map<string, Calendar>;
+  /** user grant types (4.7.1) the user enabled (true) or disabled (false) at least once, in first-change order */
+  grants: Map<string, boolean>;
 }
 
 /** A mail the server would have sent. */
@@ -124,6 +126,7 @@ export class UserStore {
         tokenTags: new Map(),
         notifications: new Map(),
         calendars: new Map(),
+        grants: new Map(),
       };
       this.users.set(key, u);
     }
