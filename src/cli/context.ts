@@ -42,6 +42,10 @@ export class Context {
   private cfg?: Config;
   /** aborted by Ctrl-C */
   readonly signal: AbortSignal;
+  /** Set when a rotated mytoken could not be stored where it came from: the command then exits 1. */
+  writeBackFailed = false;
+  /** Set when the command did its main work but not all of it (said on stderr): it then exits 1. */
+  partialFailure = false;
 
   constructor(root: Command, env: Env, signal: AbortSignal) {
     this.root = root;
@@ -94,12 +98,6 @@ export class Context {
       prompt: () => promptSecret('Mytoken: '),
     });
   }
-
-  /** Set when a rotated mytoken could not be stored where it came from: the command then exits 1. */
-  writeBackFailed = false;
-
-  /** Set when the command did its main work but not all of it (said on stderr): it then exits 1. */
-  partialFailure = false;
 
   /**
    * Runs `use` with the mytoken (locked and re-read when it may rotate); every rotated version is
