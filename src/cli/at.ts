@@ -6,7 +6,8 @@ import { writeToken } from '../output/terminal.js';
 import { checkOutputTarget } from '../tokens/source.js';
 import type { Context } from './context.js';
 import { addFlags, type FlagSpec, list, readFlags, str } from './flags.js';
-import { addTokenSourceFlags, readTokenSource } from './options/token-source.js';
+import { addTokenSourceFlags, readSshTarget, readTokenSource } from './options/token-source.js';
+import { sshRequest } from '../ssh/run.js';
 import { helpIfAsked } from './help.js';
 
 const flags: FlagSpec[] = [
@@ -30,6 +31,18 @@ export function atCommand(ctx: () => Context): Command {
     if (helpIfAsked(cmd, comment)) return;
     const c = ctx();
     const v = readFlags(cmd, flags, c.env);
+    const ssh = readSshTarget(cmd, c.env);
+    if (ssh) {
+      // the ssh grant: the key's own mytoken stays on the server
+      const payload: Record<string, string> = { grant_type: 'mytoken', mytoken: '' };
+      if (list(v.scope).length) payload.scope = list(v.scope).join(' ');
+      if (list(v.aud).length) payload.audience = list(v.aud).join(' ');
+      if (comment) payload.comment = comment;
+      const token = await sshRequest(ssh, 'AT', payload, c.signal);
+      if (!token || /\s/.test(token)) throw new MytokenError(`the ssh server answered with something that is not an access token: ${token.split('\n')[0]}`);
+      writeToken(token, str(v.out));
+      return;
+    }
     const found = await c.requireMytoken(readTokenSource(cmd, c.env));
     checkOutputTarget(str(v.out), found);
     const server = c.serverFor(found.token);

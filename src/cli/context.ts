@@ -10,7 +10,7 @@ import { type TokenSession, withMytoken } from '../tokens/rotation.js';
 import { issuerOf } from '../tokens/jwt.js';
 import { findMytoken, type FoundToken, NO_TOKEN_HINT, type TokenSourceOptions } from '../tokens/source.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
-import { readTokenSource } from './options/token-source.js';
+import { readSshTarget, readTokenSource } from './options/token-source.js';
 import { colorsEnabled, Style } from '../output/style.js';
 
 type Env = Record<string, string | undefined>;
@@ -114,6 +114,9 @@ export class Context {
 
   /** Finds the mytoken the command's flags name, and runs `use` with it against its server. */
   async withToken<T>(cmd: Command, use: (server: MytokenServer, cred: TokenSession) => Promise<T>): Promise<T> {
+    if (readSshTarget(cmd, this.env)) {
+      throw new UsageError(`${cmd.name()} does not work over ssh in this version`, 'leave out --ssh and pass the mytoken (--MT-file ...)');
+    }
     const found = await this.requireMytoken(readTokenSource(cmd, this.env));
     const server = this.serverFor(found.token);
     return this.useMytoken(found, (session) => use(server, session));

@@ -11,7 +11,7 @@ import { group, leaf } from './command.js';
 import type { Context } from './context.js';
 import { bool, type FlagSpec, list } from './flags.js';
 import { helpIfAsked } from './help.js';
-import { readTokenSource } from './options/token-source.js';
+import { readSshTarget, readTokenSource } from './options/token-source.js';
 
 const includeMomId: FlagSpec = { key: 'includeMomId', names: ['--include-mom-id'], description: 'add a first column with each mytoken\'s mom id' };
 
@@ -101,6 +101,7 @@ export function infoCommand(ctx: () => Context): Command {
   info.action(async () => {
     if (helpIfAsked(info, info.args[0])) return;
     const c = ctx();
+    if (readSshTarget(info, c.env)) throw new UsageError('info decodes the mytoken locally; --ssh has no mytoken to decode', 'use mytoken info introspect');
     const found = await c.requireMytoken(readTokenSource(info, c.env));
     const text = payloadText(found.token);
     if (text === undefined) {

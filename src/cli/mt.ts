@@ -14,7 +14,8 @@ import { addRotationFlags, readRotationFlags } from './options/rotation.js';
 import { checkOutputTarget } from '../tokens/source.js';
 import type { Context } from './context.js';
 import { addFlags, bool, type FlagSpec, list, readFlags, str } from './flags.js';
-import { addTokenSourceFlags, readTokenSource } from './options/token-source.js';
+import { addTokenSourceFlags, readSshTarget, readTokenSource } from './options/token-source.js';
+import { sshRequest } from '../ssh/run.js';
 import { addHelpCommand, helpIfAsked } from './help.js';
 import { listMytokensCommand } from './info.js';
 import { tokenTagsCommand } from './token-tags.js';
@@ -110,6 +111,13 @@ export function mtCommand(ctx: () => Context): Command {
       namePrefix: c.config().tokenNamePrefix,
     };
     const newRequest = newTokenRequest(options);
+    const ssh = readSshTarget(cmd, c.env);
+    if (ssh) {
+      const token = await sshRequest(ssh, 'MT', forGrant(newRequest, 'ssh'), c.signal);
+      if (!token || /\s/.test(token)) throw new MytokenError(`the ssh server answered with something that is not a mytoken: ${token.split('\n')[0]}`);
+      writeToken(token, out);
+      return;
+    }
     const found = bool(v.oidc) ? undefined : await c.findMytoken(readTokenSource(cmd, c.env));
 
     if (found) {

@@ -19,8 +19,8 @@ interface SpecCommand {
   flags: SpecFlag[];
 }
 
-/** The flag of a later issue (--ssh, with the ssh grant's client side). */
-const LATER_FLAGS = new Set(['--ssh']);
+/** Flags the tree may lack (none now). */
+const LATER_FLAGS = new Set<string>();
 
 function parseAppendixC(text: string): SpecCommand[] {
   const commands: SpecCommand[] = [];

@@ -1,5 +1,6 @@
 // The token-source flags (--MT, --MT-prompt, --MT-env, --MT-file) shared by every command that needs a mytoken.
 import type { Command } from 'commander';
+import { splitSshValue } from '../../ssh/argv.js';
 import type { TokenSourceOptions } from '../../tokens/source.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from '../flags.js';
 
@@ -8,6 +9,12 @@ export const tokenSourceFlags: FlagSpec[] = [
   { key: 'mtPrompt', names: ['--MT-prompt'], description: 'ask for the mytoken on the terminal, without echo' },
   { key: 'mtFile', names: ['--MT-file'], value: 'FILE', description: 'read the mytoken from the first line of FILE; a rotated mytoken is written back there' },
   { key: 'mtEnv', names: ['--MT-env'], value: 'ENV', description: 'read the mytoken from the environment variable ENV' },
+  {
+    key: 'ssh',
+    names: ['--ssh'],
+    value: 'SSH',
+    description: 'use the ssh grant instead of a mytoken: a host from ~/.ssh/config, or ssh arguments such as "-p 2222 user@host"',
+  },
 ];
 
 export function addTokenSourceFlags(cmd: Command): Command {
@@ -22,4 +29,13 @@ export function readTokenSource(cmd: Command, env: Record<string, string | undef
     for (const k of Object.keys(v)) v[k] ??= up[k];
   }
   return { mt: str(v.mt), mtPrompt: bool(v.mtPrompt), mtEnv: str(v.mtEnv), mtFile: str(v.mtFile) };
+}
+
+/** The --ssh value given to `cmd` or a group above it, split into ssh's arguments; undefined without --ssh. */
+export function readSshTarget(cmd: Command, env: Record<string, string | undefined>): string[] | undefined {
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    const v = str(readFlags(c, tokenSourceFlags, env).ssh);
+    if (v !== undefined) return splitSshValue(v, env.HOME);
+  }
+  return undefined;
 }

@@ -1,0 +1,61 @@
+// Running one request of the ssh grant with the system ssh client. The server answers on stdout
+// and always exits 0, so its answer is read for errors; ssh's own failures are told by its status
+// and its message on stderr (which the user sees as it comes).
+import { spawn } from 'node:child_process';
+import { InterruptedError, MytokenError, RefusedError, serverErrorStatus, UnreachableError } from '../errors.js';
+import { sshArgs } from './argv.js';
+
+/** Error codes a mytoken server answers with (server-api 1.4). */
+const API_ERROR = /^(invalid_request|invalid_grant|invalid_token|expired_token|access_denied|authorization_pending|insufficient_capabilities|usage_restricted|mail_required|oidc_error|not_found|not_yet_implemented|internal_server_error)(?:: (.*))?$/s;
+
+/** What ssh said on stderr, classified: refused logins are status 3, network failures 4. */
+function sshFailure(target: string[], status: number, stderr: string): MytokenError {
+  const said = stderr.trim().split('\n').pop() ?? '';
+  const where = `ssh ${target.join(' ')}`;
+  if (/Permission denied|Too many authentication failures|Authentication failed/i.test(stderr)) {
+    return new RefusedError(`${where}: the ssh server refused the login (${said})`, 'is the key registered (mytoken settings grants ssh list) and the ssh grant enabled?');
+  }
+  if (/Connection refused|Could not resolve|timed out|No route to host|Network is unreachable|Connection closed|Connection reset/i.test(stderr)) {
+    return new UnreachableError(`${where}: could not reach the ssh server (${said})`, 'check the host, the port and your network');
+  }
+  return new MytokenError(`${where} failed with status ${status}${said ? ` (${said})` : ''}`);
+}
+
+/**
+ * Sends `request` (with an optional JSON payload) over ssh and returns the server's answer
+ * without the final newline. An answer in the form of an API error becomes that error.
+ */
+export function sshRequest(target: string[], request: string, payload?: unknown, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ssh', sshArgs(target, request, payload), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const outChunks: Buffer[] = [];
+    let errText = '';
+    child.stdout.on('data', (d: Buffer) => outChunks.push(d));
+    child.stderr.on('data', (d: Buffer) => {
+      errText += d.toString();
+      process.stderr.write(d);
+    });
+    const onAbort = () => child.kill('SIGTERM');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(
+        e.code === 'ENOENT'
+          ? new MytokenError('the ssh program was not found on PATH', 1, 'install the OpenSSH client, or use the mytoken directly (--MT-file ...)')
+          : new MytokenError(`could not run ssh: ${e.message}`),
+      );
+    });
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) return reject(new InterruptedError());
+      if (code !== 0) return reject(sshFailure(target, code ?? 255, errText || (sig ? `killed by ${sig}` : '')));
+      const answer = Buffer.concat(outChunks).toString('utf8').replace(/\r?\n$/, '');
+      const m = API_ERROR.exec(answer.trim());
+      if (m) return reject(new MytokenError(`${m[0]} (answer to ${request} over ssh ${target.join(' ')})`, serverErrorStatus(0, m[1]!, m[2])));
+      if (/^(Invalid Request|Unknown request|unknown mimetype)/.test(answer)) {
+        return reject(new MytokenError(`the ssh server did not take the request ${request}: ${answer.split('\n')[0]}`, 1, 'the server may be older than this client'));
+      }
+      resolve(answer);
+    });
+  });
+}
