@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
@@ -71,11 +71,11 @@ function ok(r: RunResult, label: string): RunResult {
   return r;
 }
 
-/** Failed with `status`, nothing on stdout, a `mytoken: ` message matching `message` on stderr. */
+/** Failed with `status`, nothing on stdout, a `mytoken: ` line (after ssh's own, if any) and `message` on stderr. */
 function failed(r: RunResult, status: number, message: RegExp, label: string): void {
   assert.equal(r.status, status, `${label}: expected exit ${status}; ${show(r)}`);
   assert.equal(r.stdout, '', `${label}: stdout`);
-  assert.match(r.stderr, /^mytoken: /, label);
+  assert.match(r.stderr, /^mytoken: /m, label);
   assert.match(r.stderr, message, label);
 }
 
@@ -592,7 +592,7 @@ test('info --MT-file F (17.7/87) prints the JWT payload as two-space JSON, iss i
 
 // ---- 13. the ssh grant's settings (issue 5, part 1) --------------------------------------------
 
-test('17.9/108, 110, 112, 113 settings grants enable ssh, ssh add with a real re-login, ssh list, ssh delete', async () => {
+test('17.9/108, 110, 112, 113 settings grants enable ssh, ssh add with a real re-login, ssh list, AT/MT --ssh with OpenSSH in the three forms of the seed page, ssh delete', async () => {
   const t = await minted('keyholder', { capabilities: ['AT', 'settings'] });
   ok(await cli(t.home, 'settings', 'grants', 'list', '--MT-file', t.file), 'grants list (none yet)');
   const off = ok(await cli(t.home, 'settings', 'grants', 'ssh', 'list', '--MT-file', t.file), 'ssh list');
@@ -620,8 +620,29 @@ test('17.9/108, 110, 112, 113 settings grants enable ssh, ssh add with a real re
   const again = await cli(t.home, 'settings', 'grants', 'ssh', 'add', `${keyFile}.pub`, '--MT-file', t.file);
   failed(again, 1, /ssh key already added/, 'adding the same key twice');
 
+  // the real OpenSSH client against the local SSH server; OpenSSH ignores $HOME, so a shim adds
+  // the test's config file and key (issue 5)
+  const bin = join(t.home, 'bin');
+  mkdirSync(bin);
+  const shim = join(bin, 'ssh');
+  const realSsh = execFileSync('sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim();
+  writeFileSync(
+    shim,
+    `#!/bin/sh\nexec ${realSsh} -F "$HOME/.ssh/config" -i "${keyFile}" -o IdentitiesOnly=yes -o StrictHostKeyChecking=no ` +
+      `-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR "$@"\n`,
+  );
+  chmodSync(shim, 0o755);
+  const viaSsh = (...args: string[]) => run(args, { home: t.home, env: { PATH: `${bin}:${process.env.PATH}` } });
+  for (const target of ['mytoken-laptop', `-p ${S.sshPort} ${user}@127.0.0.1`, `-p ${S.sshPort} -i ${keyFile} ${user}@127.0.0.1`]) {
+    const at = await viaSsh('AT', '--ssh', target, '-s', 'openid');
+    assert.equal(at.status, 0, `AT --ssh ${target}: ${show(at)}`);
+    assert.match(at.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'an access token (a JWT) and a newline');
+  }
+  failed(await viaSsh('MT', '--ssh', 'mytoken-laptop'), 3, /insufficient_capabilities/, 'MT over ssh without create_mytoken');
+
   assert.equal(ok(await cli(t.home, 'settings', 'grants', 'ssh', 'delete', fp, '--MT-file', t.file), 'delete').stdout, 'Successfully removed ssh key\n');
   const after = ok(await cli(t.home, 'settings', 'grants', 'ssh', 'list', '--MT-file', t.file), 'ssh list after delete');
   assert.ok(!after.stdout.includes(fp), after.stdout);
+  failed(await viaSsh('AT', '--ssh', 'mytoken-laptop'), 3, /Permission denied/, 'AT over ssh with the deleted key');
   assert.equal(ok(await cli(t.home, 'settings', 'grants', 'disable', 'ssh', '--MT-file', t.file), 'disable').stdout, "Grant 'ssh' disabled\n");
 });

@@ -59,7 +59,11 @@ test('9.1/2 the configuration contains the mandatory members', async () => {
   assert.deepEqual(doc.restriction_claims_supported, [
     'nbf', 'exp', 'scope', 'audience', 'hosts', 'geoip_allow', 'geoip_disallow', 'usages_AT', 'usages_other',
   ]);
-  assert.deepEqual(doc.mytoken_endpoint_grant_types_supported, ['oidc_flow', 'mytoken', 'transfer_code', 'polling_code']);
+  // the SSH server of the ssh grant runs by default (option ssh): its host key and the ssh grant type
+  assert.deepEqual(doc.mytoken_endpoint_grant_types_supported, ['oidc_flow', 'mytoken', 'transfer_code', 'polling_code', 'ssh']);
+  assert.deepEqual(Object.keys(doc.ssh_keys[0]), ['type', 'fingerprint']);
+  assert.equal(doc.ssh_keys[0].type, 'ssh-ed25519');
+  assert.match(doc.ssh_keys[0].fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
 });
 
 test('9.1/3 access token grant types are exactly ["mytoken"] and OIDC flows exactly ["authorization_code"]', async () => {
@@ -71,6 +75,15 @@ test('9.1/3 access token grant types are exactly ["mytoken"] and OIDC flows exac
 test('9.1/4 mytoken grant types contain ssh if and only if ssh_keys is present', async () => {
   const doc = await config();
   assert.equal(doc.mytoken_endpoint_grant_types_supported.includes('ssh'), 'ssh_keys' in doc);
+  assert.ok('ssh_keys' in doc);
+  const off = await startLocalServer({ ssh: false });
+  try {
+    const d = assertOk(await api(off).get('/.well-known/mytoken-configuration'));
+    assert.ok(!('ssh_keys' in d));
+    assert.ok(!d.mytoken_endpoint_grant_types_supported.includes('ssh'));
+  } finally {
+    await off.close();
+  }
 });
 
 test('9.1/5 response types contain transfer_code iff token_transfer_endpoint is present, and always token', async () => {

@@ -21,7 +21,7 @@ async function run(signal: NodeJS.Signals) {
   try {
     assert.ok(stdout.endsWith('\n'), `no line on stdout; stderr: ${stderr}`);
     const info = JSON.parse(stdout);
-    assert.deepEqual(Object.keys(info), ['url', 'issuer', 'user']);
+    assert.deepEqual(Object.keys(info), ['url', 'issuer', 'user', 'ssh_port']);
     assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(info.issuer, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(info.user, 'alice');

@@ -49,6 +49,8 @@ export interface ServerContext {
   templates: MemoryTemplateStore;
   net: NetInfo;
   op: ProviderInfo;
+  /** the running SSH server of the ssh grant (its host keys go into the configuration document) */
+  sshServer?: { port: number; hostKeys: { type: string; fingerprint: string }[] };
 }
 
 /** The configured provider for an `oidc_issuer` value (with or without trailing slash), if any. */

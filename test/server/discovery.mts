@@ -34,12 +34,13 @@ function fullConfigurationDocument(ctx: ServerContext): Record<string, unknown> 
     profiles_endpoint: `${u}/api/v0/pt`,
     jwks_uri: `${u}/jwks`,
     // `ssh_keys` (the SSH server's host keys) and the `ssh` grant type below belong to the SSH
-    // server; they are absent until one runs, whatever the `ssh` option says
+    // server: present when it runs (option `ssh`)
+    ...(ctx.sshServer ? { ssh_keys: ctx.sshServer.hostKeys.map((k) => ({ ...k })) } : {}),
     providers_supported: [{ issuer: ctx.op.issuer, name: ctx.op.name, scopes_supported: ctx.op.scopes }],
     token_signing_alg_value: 'ES512',
     tokeninfo_endpoint_actions_supported: ['introspect', 'event_history', 'subtokens', 'list_mytokens', 'notifications'],
     access_token_endpoint_grant_types_supported: ['mytoken'],
-    mytoken_endpoint_grant_types_supported: ['oidc_flow', 'mytoken', 'transfer_code', 'polling_code'],
+    mytoken_endpoint_grant_types_supported: ['oidc_flow', 'mytoken', 'transfer_code', 'polling_code', ...(ctx.sshServer ? ['ssh'] : [])],
     mytoken_endpoint_oidc_flows_supported: ['authorization_code'],
     response_types_supported: ['token', 'short_token', 'transfer_code'],
     service_documentation: 'https://mytoken-docs.data.kit.edu/',

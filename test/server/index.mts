@@ -40,6 +40,8 @@ import { createListener } from './router.mjs';
 import type { RecordedRequest } from './router.mjs';
 import { resolveTemplatePayload } from './profiles-endpoint.mjs';
 import { SshKeyStore, sshGrantEnabled } from './ssh-keys.mjs';
+import { startSshServer } from './ssh-server.mjs';
+import type { SshServer } from './ssh-server.mjs';
 import type { SshKeyEntry } from './ssh-keys.mjs';
 import { createTemplateStore } from './templates.mjs';
 import type { MemoryTemplateStore, TemplateSet } from './templates.mjs';
@@ -103,12 +105,13 @@ export interface LocalServerOptions {
    */
   omitSettings?: string[];
   /**
-   * default true: the ssh grant's settings routes `/api/v0/settings/grants/ssh` exist (false: they
-   * answer the catch-all 404). The configuration document has no `ssh_keys` and no `ssh` grant
-   * type either way until an SSH server runs (they describe that server).
+   * default true: the ssh grant's settings routes `/api/v0/settings/grants/ssh` exist and the SSH
+   * server of the grant runs on 127.0.0.1 (ssh-server.mts); the configuration document then has
+   * `ssh_keys` (its host key) and the `ssh` grant type. false: the routes answer the catch-all 404
+   * and no SSH server runs.
    */
   ssh?: boolean;
-  /** port named in the `ssh_host_config` of added keys (spec 6.6); default 2222 */
+  /** port of the SSH server, also named in the `ssh_host_config` of added keys (spec 6.6); default 0 = a random free port */
   sshPort?: number;
 }
 
@@ -153,7 +156,7 @@ export interface LocalServer {
   /** the e-mail settings of an OP user (default alice); undefined before the user's first login */
   emailOf(sub?: string): { address: string; verified: boolean; preferHtml: boolean } | undefined;
   op: { refuseRefresh(on: boolean): void };
-  /** the port named in ssh host config entries (option `sshPort`, default 2222) */
+  /** the SSH server's port, named in ssh host config entries (with `ssh: false`: the option `sshPort`, default 0) */
   sshPort: number;
   /** every registered ssh key, in registration order */
   sshKeys(): SshKeyView[];
@@ -212,7 +215,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     omitEndpoints: [...(opts.omitEndpoints ?? [])],
     omitSettings: [...(opts.omitSettings ?? [])],
     ssh: opts.ssh ?? true,
-    sshPort: opts.sshPort ?? 2222,
+    sshPort: opts.sshPort ?? 0,
   };
   const templates = buildTemplates(opts, Object.keys(resolved.templatePasswords));
   const requests: RecordedRequest[] = [];
@@ -228,6 +231,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   let op: LocalOP | undefined;
+  let sshd: SshServer | undefined;
   try {
     op = await startOP({ port: opts.opPort ?? 0, redirectUri: `${url}/redirect` });
     const config = await oidc.discovery(
@@ -256,8 +260,13 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       net,
       op: { issuer: op.issuer, name: 'Local test OP', scopes: [...OP_SCOPES], config },
     };
+    if (resolved.ssh) {
+      sshd = await startSshServer(ctx, resolved.sshPort);
+      resolved.sshPort = sshd.port; // the real port goes into ssh_host_config
+      ctx.sshServer = { port: sshd.port, hostKeys: sshd.hostKeys };
+    }
   } catch (e) {
-    await Promise.all([closeServer(server), op?.close()]);
+    await Promise.all([closeServer(server), op?.close(), sshd?.close()]);
     throw e;
   }
   const context = ctx;
@@ -386,7 +395,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     sshGrantEnabled: (sub = TEST_USER) => sshGrantEnabled(context, subjectHash(sub, theOP.issuer)),
     close: () =>
       (closing ??= (async () => {
-        await closeServer(server);
+        await Promise.all([closeServer(server), sshd?.close()]);
         await Promise.all([...background]);
         await theOP.close();
       })()),

@@ -1,5 +1,5 @@
 // `npm run server`: starts the local mytoken server and prints ONE line of JSON to stdout
-// ({"url","issuer","user"}); logs, if any, go to stderr. SIGINT/SIGTERM stop it (exit 0).
+// ({"url","issuer","user","ssh_port"}); logs, if any, go to stderr. SIGINT/SIGTERM stop it (exit 0).
 import { startLocalServer } from './index.mjs';
 import { TEST_USER } from './op.mjs';
 
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  process.stdout.write(`${JSON.stringify({ url: server.url, issuer: server.issuer, user: TEST_USER })}\n`);
+  process.stdout.write(`${JSON.stringify({ url: server.url, issuer: server.issuer, user: TEST_USER, ssh_port: server.sshPort })}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -1,6 +1,6 @@
 // Routing of the local mytoken server: route table (spec 1.1), features that can be switched off,
 // request recording, CORS, the catch-all 404 (1.5) and error rendering (1.4).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { handleAccessToken } from './access-endpoint.mjs';
 import {
   handleCalendarCreate,
@@ -42,6 +42,7 @@ import { handleRevoke } from './revocation.mjs';
 import { handleTagCreate, handleTagDelete, handleTagUpdate, handleTagsGet } from './tag-settings.mjs';
 import { handleTokenTagAdd, handleTokenTagRemove } from './token-tags.mjs';
 import { handleTokeninfo } from './tokeninfo-endpoint.mjs';
+import type { RequestInfo } from './tokens.mjs';
 import { ApiError, escapeHtml } from './util.mjs';
 
 export interface RecordedRequest {
@@ -237,15 +238,87 @@ async function handle(ctx: ServerContext | undefined, req: IncomingMessage, res:
     cookies: parseCookies(req.headers.cookie),
     params: found.params,
   };
+  await runRoute(ctx, found.route, r, res);
+}
+
+/** Runs a matched route; errors become the API error reply (1.4) or an HTML error page. */
+async function runRoute(ctx: ServerContext, route: Route, r: Req, res: ServerResponse): Promise<void> {
   try {
-    await found.route.handler(ctx, r, res);
+    await route.handler(ctx, r, res);
   } catch (e) {
     const err = e instanceof ApiError ? e : new ApiError(500, 'internal_server_error', String((e as Error)?.message ?? e));
     if (res.headersSent) {
       res.end();
       return;
     }
-    if (found.route.html) sendHtmlError(res, err);
+    if (route.html) sendHtmlError(res, err);
     else sendApiError(res, err);
   }
+}
+
+/** A request made inside the server (the ssh grant's actions use the HTTP routes this way). */
+export interface InternalRequest {
+  method: string;
+  /** pathname (with %-escaped route parameters) */
+  path: string;
+  /** JSON text; empty: no body */
+  body: string;
+  /** the presented mytoken, sent as `Authorization: Bearer` */
+  bearer?: string;
+  info: RequestInfo;
+}
+
+export interface InternalReply {
+  status: number;
+  /** the reply body as text ('' for 204) */
+  body: string;
+}
+
+/**
+ * Runs one request through the route table (features switched off answer the catch-all 404) and
+ * the route's handler, exactly as over HTTP, and returns the reply instead of sending it. The
+ * request is not recorded in `requests`.
+ */
+export async function dispatchInternal(ctx: ServerContext, ireq: InternalRequest): Promise<InternalReply> {
+  const url = new URL(ireq.path, ctx.url);
+  const reply: InternalReply = { status: 200, body: '' };
+  const chunks: string[] = [];
+  let sent = false;
+  const res = {
+    get headersSent() {
+      return sent;
+    },
+    setHeader() {
+      return res;
+    },
+    writeHead(status: number) {
+      reply.status = status;
+      sent = true;
+      return res;
+    },
+    end(data?: string | Buffer) {
+      sent = true;
+      if (data !== undefined) chunks.push(String(data));
+      return res;
+    },
+  } as unknown as ServerResponse;
+  const found = match(ctx, ireq.method, url.pathname);
+  if (!found) return { status: 404, body: JSON.stringify({ error: 'not_found', error_description: url.pathname }) };
+  const headers: IncomingHttpHeaders = ireq.body ? { 'content-type': 'application/json' } : {};
+  if (ireq.bearer) headers.authorization = `Bearer ${ireq.bearer}`;
+  if (ireq.info.userAgent) headers['user-agent'] = ireq.info.userAgent;
+  const r: Req = {
+    method: ireq.method,
+    path: url.pathname,
+    url,
+    query: url.searchParams,
+    headers,
+    body: ireq.body,
+    info: ireq.info,
+    cookies: {},
+    params: found.params,
+  };
+  await runRoute(ctx, found.route, r, res);
+  reply.body = chunks.join('');
+  return reply;
 }

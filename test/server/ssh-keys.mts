@@ -299,9 +299,15 @@ export interface SshLogin {
  * Public-key authentication of the ssh server (6.2): the (user name, key fingerprint) pair must
  * be registered, the user's ssh grant enabled, and the stored mytoken must decrypt with the user
  * name and verify (signature, expiry). Revocation is not checked here but per action. Success
- * updates the key's `last_used`; any failure gives undefined.
+ * updates the key's `last_used` (not with `touch: false`: the client's "would you accept this
+ * key?" probe before it signs); any failure gives undefined.
  */
-export async function sshLogin(ctx: ServerContext, sshUser: string, fingerprint: string): Promise<SshLogin | undefined> {
+export async function sshLogin(
+  ctx: ServerContext,
+  sshUser: string,
+  fingerprint: string,
+  opts: { touch?: boolean } = {},
+): Promise<SshLogin | undefined> {
   const key = ctx.sshKeys.lookup(sshUser, fingerprint);
   if (!key || !sshGrantEnabled(ctx, key.userKey)) return undefined;
   const jwt = ctx.sshKeys.tokenOf(key, sshUser);
@@ -312,6 +318,6 @@ export async function sshLogin(ctx: ServerContext, sshUser: string, fingerprint:
   } catch {
     return undefined;
   }
-  key.lastUsed = nowSeconds();
+  if (opts.touch !== false) key.lastUsed = nowSeconds();
   return { key, jwt, claims, record: ctx.tokens.tokens.get(key.jti) };
 }
