@@ -112,9 +112,18 @@ export class Context {
     });
   }
 
-  /** Finds the mytoken the command's flags name, and runs `use` with it against its server. */
-  async withToken<T>(cmd: Command, use: (server: MytokenServer, cred: TokenSession) => Promise<T>): Promise<T> {
-    if (readSshTarget(cmd, this.env)) {
+  /**
+   * Finds the mytoken the command's flags name, and runs `use` with it against its server; with
+   * --ssh, runs `overSsh` instead (no mytoken is read), or refuses when the command has none.
+   */
+  async withToken<T>(
+    cmd: Command,
+    use: (server: MytokenServer, cred: TokenSession) => Promise<T>,
+    overSsh?: (target: string[], signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const target = readSshTarget(cmd, this.env);
+    if (target) {
+      if (overSsh) return overSsh(target, this.signal);
       throw new UsageError(`${cmd.name()} does not work over ssh in this version`, 'leave out --ssh and pass the mytoken (--MT-file ...)');
     }
     const found = await this.requireMytoken(readTokenSource(cmd, this.env));

@@ -1,7 +1,9 @@
 // mytoken info: what a mytoken is (decoded locally), its introspection, history, sub-tokens, the
 // user's mytokens, and the notifications attached to it.
 import type { Command } from 'commander';
-import { eventHistory, introspect, listMytokens, subtokens, tokenNotifications } from '../api/tokeninfo.js';
+import { eventHistory, introspect, listMytokens, subtokens, tokenNotifications, type TokenNotifications } from '../api/tokeninfo.js';
+import type { HistoryEvent, TokenTree } from '../api/types.js';
+import { sshJson } from '../ssh/run.js';
 import { MytokenError, UsageError } from '../errors.js';
 import { prettyJson, reindentVerbatim, typed } from '../output/json.js';
 import { out } from '../output/terminal.js';
@@ -24,7 +26,11 @@ export function listMytokensCommand(ctx: () => Context): Command {
     description: 'List all mytokens of the user, sub-tokens under their parents (needs the capability manage_mytokens:list).',
     flags: [includeMomId],
     run: async ({ ctx: c, cmd, flags }) => {
-      const res = await c.withToken(cmd, (server, cred) => listMytokens(server, cred));
+      const res = await c.withToken(
+        cmd,
+        (server, cred) => listMytokens(server, cred),
+        (target, signal) => sshJson<{ mytokens?: TokenTree[] | null }>(target, 'list-all-mytokens', undefined, signal),
+      );
       out(mytokensTable(res.mytokens ?? [], bool(flags.includeMomId), c.style()));
     },
   });
@@ -38,7 +44,11 @@ export function infoCommand(ctx: () => Context): Command {
     summary: 'ask the server about the mytoken',
     description: 'Print what the server knows of the mytoken, as JSON, including how often each restriction has been used.',
     run: async ({ ctx: c, cmd }) => {
-      const res = await c.withToken(cmd, (server, cred) => introspect(server, cred));
+      const res = await c.withToken(
+        cmd,
+        (server, cred) => introspect(server, cred),
+        (target, signal) => sshJson<Record<string, unknown>>(target, 'introspect', undefined, signal),
+      );
       out(prettyJson(typed(res, INTROSPECTION)));
     },
   });
@@ -46,7 +56,11 @@ export function infoCommand(ctx: () => Context): Command {
     name: 'history',
     summary: 'show the event history of the mytoken',
     run: async ({ ctx: c, cmd }) => {
-      const res = await c.withToken(cmd, (server, cred) => eventHistory(server, cred));
+      const res = await c.withToken(
+        cmd,
+        (server, cred) => eventHistory(server, cred),
+        (target, signal) => sshJson<{ events?: HistoryEvent[] | null }>(target, 'history', undefined, signal),
+      );
       out(historyTable(res.events ?? []));
     },
   });
@@ -55,7 +69,11 @@ export function infoCommand(ctx: () => Context): Command {
     aliases: ['token-tree', 'tree'],
     summary: 'show the mytoken and its sub-tokens as a tree (JSON)',
     run: async ({ ctx: c, cmd }) => {
-      const res = await c.withToken(cmd, (server, cred) => subtokens(server, cred));
+      const res = await c.withToken(
+        cmd,
+        (server, cred) => subtokens(server, cred),
+        (target, signal) => sshJson<{ mytokens?: TokenTree }>(target, 'list-subtokens', undefined, signal),
+      );
       if (!res.mytokens) throw new MytokenError('the server answered without a token tree');
       out(prettyJson(typed(res.mytokens, treeModel())));
     },
@@ -73,7 +91,12 @@ export function infoCommand(ctx: () => Context): Command {
       },
     ],
     run: async ({ ctx: c, cmd, flags }) => {
-      const res = await c.withToken(cmd, (server, cred) => tokenNotifications(server, cred, list(flags.momId)));
+      const momIds = list(flags.momId);
+      const res = await c.withToken(
+        cmd,
+        (server, cred) => tokenNotifications(server, cred, momIds),
+        (target, signal) => sshJson<TokenNotifications>(target, 'tokeninfo-notifications', { action: '', mytoken: '', ...(momIds.length ? { mom_ids: momIds } : {}) }, signal),
+      );
       const style = c.style();
       if (res.mom_id_mapping) {
         out(

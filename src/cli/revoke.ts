@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { revoke } from '../api/revocation.js';
 import { out } from '../output/terminal.js';
+import { sshRequest } from '../ssh/run.js';
 import { leaf } from './command.js';
 import type { Context } from './context.js';
 import { bool, str } from './flags.js';
@@ -25,7 +26,14 @@ export function revokeCommand(ctx: () => Context): Command {
       },
     ],
     run: async ({ ctx: c, cmd, flags }) => {
-      await c.withToken(cmd, (server, cred) => revoke(server, cred, { momId: str(flags.momId), recursive: bool(flags.recursive) }));
+      const momId = str(flags.momId);
+      const recursive = bool(flags.recursive);
+      await c.withToken(
+        cmd,
+        (server, cred) => revoke(server, cred, { momId, recursive }),
+        // over ssh the key's own mytoken is revoked, or with --mom-id another one
+        async (target, signal) => void (await sshRequest(target, 'revoke', momId || recursive ? { token: '', ...(momId ? { mom_id: momId } : {}), ...(recursive ? { recursive } : {}) } : undefined, signal)),
+      );
       out('Token revoked\n');
     },
   });

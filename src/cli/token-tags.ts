@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { changeTokenTag } from '../api/tags.js';
 import { out } from '../output/terminal.js';
+import { sshRequest } from '../ssh/run.js';
 import { group, leaf } from './command.js';
 import type { Context } from './context.js';
 import { bool, type FlagSpec, str } from './flags.js';
@@ -23,7 +24,13 @@ function tagCommand(ctx: () => Context, op: 'add' | 'remove'): Command {
     flags,
     run: async ({ ctx: c, cmd, flags: v, arg }) => {
       const tag = arg!;
-      await c.withToken(cmd, (server, cred) => changeTokenTag(server, cred, op, { tag, momId: str(v.momId), includeChildren: bool(v.includeChildren) }));
+      const change = { tag, momId: str(v.momId), includeChildren: bool(v.includeChildren) };
+      await c.withToken(
+        cmd,
+        (server, cred) => changeTokenTag(server, cred, op, change),
+        async (target, signal) =>
+          void (await sshRequest(target, `${op}-tag`, { tag, ...(change.momId ? { mom_id: change.momId } : {}), include_children: change.includeChildren }, signal)),
+      );
       out(`Tag '${tag}' ${op === 'add' ? 'added' : 'removed'} successfully\n`);
     },
   });

@@ -59,3 +59,15 @@ export function sshRequest(target: string[], request: string, payload?: unknown,
     });
   });
 }
+
+/** A request whose answer is a JSON object. */
+export async function sshJson<T>(target: string[], request: string, payload?: unknown, signal?: AbortSignal): Promise<T> {
+  const answer = await sshRequest(target, request, payload, signal);
+  try {
+    const v = JSON.parse(answer) as unknown;
+    if (v && typeof v === 'object') return v as T;
+  } catch {
+    /* reported below */
+  }
+  throw new MytokenError(`the ssh server's answer to ${request} is not the JSON expected: ${answer.split('\n')[0]!.slice(0, 200)}`);
+}

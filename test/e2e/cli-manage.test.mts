@@ -639,6 +639,8 @@ test('17.9/108, 110, 112, 113 settings grants enable ssh, ssh add with a real re
     assert.match(at.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'an access token (a JWT) and a newline');
   }
   failed(await viaSsh('MT', '--ssh', 'mytoken-laptop'), 3, /insufficient_capabilities/, 'MT over ssh without create_mytoken');
+  const intro = await viaSsh('info', 'introspect', '--ssh', 'mytoken-laptop');
+  failed(intro, 3, /insufficient_capabilities/, 'introspect over ssh: the key token has only AT');
 
   assert.equal(ok(await cli(t.home, 'settings', 'grants', 'ssh', 'delete', fp, '--MT-file', t.file), 'delete').stdout, 'Successfully removed ssh key\n');
   const after = ok(await cli(t.home, 'settings', 'grants', 'ssh', 'list', '--MT-file', t.file), 'ssh list after delete');

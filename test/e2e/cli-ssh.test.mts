@@ -88,8 +88,50 @@ describe('--ssh (issue 5, client side of AT and MT)', () => {
     assertFailed(r, 1, /ssh program was not found/);
   });
 
+  it('info history --ssh host: the history request without payload, the answer shown as the table', async () => {
+    const r = await cli(['info', 'history', '--ssh', 'host'], { out: '{"events":[{"event":"AT_created","time":0,"comment":"c","ip":"1.2.3.4"}]}\n' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(sentArgs(), ['host', 'history']);
+    assert.match(r.stdout, /│ AT_created │ c +│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d │ 1\.2\.3\.4 │/);
+  });
+
+  it('info list-mytokens, subtokens, introspect and notifications use list-all-mytokens, list-subtokens, introspect, tokeninfo-notifications', async () => {
+    const cases: [string[], string, string][] = [
+      [['info', 'list-mytokens'], 'list-all-mytokens', '{"mytokens":[]}'],
+      [['MT', 'list'], 'list-all-mytokens', '{"mytokens":[]}'],
+      [['info', 'tree'], 'list-subtokens', '{"mytokens":{"token":{"mom_id":"m","created":1}}}'],
+      [['info', 'introspect'], 'introspect', '{"valid":true,"token_type":"token","mom_id":"m"}'],
+      [['info', 'notifications', '--mom-id', 'this'], 'tokeninfo-notifications', '{}'],
+    ];
+    for (const [args, request, answer] of cases) {
+      const r = await cli([...args, '--ssh', 'host'], { out: `${answer}\n` });
+      assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(sentArgs()[1], request, args.join(' '));
+    }
+    assert.deepEqual(payload(sentArgs()), { action: '', mytoken: '', mom_ids: ['this'] });
+  });
+
+  it('an answer that is not JSON where JSON is expected is status 1 naming the request', async () => {
+    const r = await cli(['info', 'history', '--ssh', 'host'], { out: 'something else\n' });
+    assertFailed(r, 1, /answer to history/);
+  });
+
+  it('revoke --ssh host (no payload), with --mom-id X -r ({"token":"","mom_id","recursive"}); MT tags add over ssh', async () => {
+    let r = await cli(['revoke', '--ssh', 'host'], { out: 'OK\n' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'Token revoked\n');
+    assert.deepEqual(sentArgs(), ['host', 'revoke']);
+    r = await cli(['revoke', '--ssh', 'host', '--mom-id', 'X', '-r'], { out: 'OK\n' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(payload(sentArgs()), { token: '', mom_id: 'X', recursive: true });
+    r = await cli(['MT', 'tags', 'add', 'ci', '--ssh', 'host'], { out: 'OK\n' });
+    assert.equal(r.stdout, "Tag 'ci' added successfully\n");
+    assert.equal(sentArgs()[1], 'add-tag');
+    assert.deepEqual(payload(sentArgs()), { tag: 'ci', include_children: false });
+  });
+
   it('commands that do not work over ssh yet refuse --ssh (2) instead of ignoring it', async () => {
-    for (const args of [['info', 'history'], ['revoke'], ['info']]) {
+    for (const args of [['calendars', 'list'], ['settings', 'email', 'get'], ['info']]) {
       const r = await cli([...args, '--ssh', 'host'], { out: 'X' });
       assertFailed(r, 2, /ssh/, args.join(' '));
     }
