@@ -36,16 +36,6 @@ export function updateTag(server: MytokenServer, cred: Credential, name: string,
 
 export const deleteTag = (server: MytokenServer, cred: Credential, name: string) => changeTag(server, cred, 'DELETE', name);
 
-/** Creates those of `names` the user does not have yet (the server needs a tag before it is used). */
-export async function ensureTags(server: MytokenServer, cred: Credential, names: string[]): Promise<void> {
-  const existing = new Set((await listTags(server, cred)).map((t) => t.tag));
-  for (const name of names) {
-    if (existing.has(name)) continue;
-    await createTag(server, cred, name);
-    existing.add(name);
-  }
-}
-
 export interface TokenTagChange {
   tag: string;
   /** another token of the user instead of the credential's */

@@ -1,9 +1,6 @@
 // mytoken calendars: calendar feeds (ICS) with an event at the expiry of each mytoken in them.
 import type { Command } from 'commander';
-import { calendarToken, createCalendar, deleteCalendar, listCalendars, updateCalendar } from '../api/notifications.js';
-import type { MytokenServer } from '../api/server.js';
-import { ensureTags } from '../api/tags.js';
-import type { Credential } from '../api/types.js';
+import { ensureTags, type Management } from '../api/manage.js';
 import { MytokenError, UsageError } from '../errors.js';
 import { err, out } from '../output/terminal.js';
 import { calendarsTable, summary } from '../output/views.js';
@@ -17,9 +14,9 @@ const idArg = { name: 'calendar-id', what: 'calendar ID' };
 const force = { key: 'force', names: ['-f', '--force'], description: 'do not ask for confirmation' };
 const momId = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };
 
-async function create(server: MytokenServer, cred: Credential, description: string | undefined, tags: string[]): Promise<void> {
-  if (tags.length) await ensureTags(server, cred, tags);
-  const cal = await createCalendar(server, cred, { description, tags });
+async function create(m: Management, description: string | undefined, tags: string[]): Promise<void> {
+  if (tags.length) await ensureTags(m, tags);
+  const cal = await m.createCalendar({ description, tags });
   if (!cal.id) throw new MytokenError('the server answered without the ID of the new calendar');
   out(`\n✓ Calendar created successfully! ID: ${cal.id}\n`);
 }
@@ -31,7 +28,7 @@ export function calendarsCommand(ctx: () => Context): Command {
     name: 'list',
     summary: 'list your calendars',
     run: async ({ ctx: c, cmd }) => {
-      out(calendarsTable(await c.withToken(cmd, (server, cred) => listCalendars(server, cred)), c.style()));
+      out(calendarsTable(await c.manage(cmd, (m) => m.listCalendars()), c.style()));
     },
   });
   const createCmd = leaf(ctx, {
@@ -45,17 +42,17 @@ export function calendarsCommand(ctx: () => Context): Command {
     ],
     run: async ({ ctx: c, cmd, flags }) => {
       if (!bool(flags.interactive)) {
-        await c.withToken(cmd, (server, cred) => create(server, cred, str(flags.description), names(flags.tags)));
+        await c.manage(cmd, (m) => create(m, str(flags.description), names(flags.tags)));
         return;
       }
       requireTerminal('--interactive');
-      await c.withToken(cmd, async (server, cred) => {
+      await c.manage(cmd, async (m) => {
         err('Create a calendar\n\n');
         const description = (await ask('Description', { default: str(flags.description) ?? '' })) || undefined;
-        const tags = await askTags(server, cred, c.style());
+        const tags = await askTags(m, c.style());
         err(summary('The new calendar:', [['Description', description], ['Tags', tags.join(', ')]]));
         if (!(await confirm('Create it?', true))) return err('Cancelled.\n');
-        await create(server, cred, description, tags);
+        await create(m, description, tags);
       });
     },
   });
@@ -76,12 +73,12 @@ export function calendarsCommand(ctx: () => Context): Command {
       if (!description && !add.length && !remove.length) {
         throw new UsageError('nothing to change', 'give --description TEXT, --add-tags TAG or --remove-tags TAG');
       }
-      await c.withToken(cmd, async (server, cred) => {
-        const cal = (await listCalendars(server, cred)).find((x) => x.id === id);
+      await c.manage(cmd, async (m) => {
+        const cal = (await m.listCalendars()).find((x) => x.id === id);
         if (!cal) throw new MytokenError(`calendar '${id}' not found`, 1, 'see mytoken calendars list for your calendars');
-        if (add.length) await ensureTags(server, cred, add);
+        if (add.length) await ensureTags(m, add);
         const tags = edited((cal.tags ?? []).map((t) => t.tag), add, remove);
-        await updateCalendar(server, cred, id, { description: description ?? cal.description, tags });
+        await m.updateCalendar(id, { description: description ?? cal.description, tags });
       });
       out(`Calendar '${id}' updated successfully\n`);
     },
@@ -95,7 +92,7 @@ export function calendarsCommand(ctx: () => Context): Command {
     run: async ({ ctx: c, cmd, flags, arg }) => {
       const id = arg!;
       if (!(await confirmDeletion(`calendar ${id}`, bool(flags.force)))) return;
-      await c.withToken(cmd, (server, cred) => deleteCalendar(server, cred, id));
+      await c.manage(cmd, (m) => m.deleteCalendar(id));
       out(`Calendar '${id}' deleted successfully\n`);
     },
   });
@@ -107,7 +104,7 @@ export function calendarsCommand(ctx: () => Context): Command {
     flags: [momId, { key: 'comment', names: ['--comment'], value: 'TEXT', description: 'text for the calendar event' }],
     run: async ({ ctx: c, cmd, flags, arg }) => {
       const id = arg!;
-      await c.withToken(cmd, (server, cred) => calendarToken(server, cred, 'subscribe', id, { momId: str(flags.momId), comment: str(flags.comment) }));
+      await c.manage(cmd, (m) => m.calendarToken('subscribe', id, { momId: str(flags.momId), comment: str(flags.comment) }));
       out(`Successfully subscribed to calendar '${id}'\n`);
     },
   });
@@ -118,7 +115,7 @@ export function calendarsCommand(ctx: () => Context): Command {
     flags: [momId],
     run: async ({ ctx: c, cmd, flags, arg }) => {
       const id = arg!;
-      await c.withToken(cmd, (server, cred) => calendarToken(server, cred, 'unsubscribe', id, { momId: str(flags.momId) }));
+      await c.manage(cmd, (m) => m.calendarToken('unsubscribe', id, { momId: str(flags.momId) }));
       out(`Successfully unsubscribed from calendar '${id}'\n`);
     },
   });

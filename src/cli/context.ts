@@ -1,7 +1,9 @@
 // What every command action gets: environment, global flags, config, the server to talk to.
 import type { Command } from 'commander';
 import { sameIssuer } from '../api/discovery.js';
+import { httpManagement, type Management } from '../api/manage.js';
 import { MytokenServer } from '../api/server.js';
+import { sshManagement } from '../ssh/manage.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { promptSecret } from '../output/prompt.js';
@@ -129,6 +131,15 @@ export class Context {
     const found = await this.requireMytoken(readTokenSource(cmd, this.env));
     const server = this.serverFor(found.token);
     return this.useMytoken(found, (session) => use(server, session));
+  }
+
+  /** The user's tags, e-mail settings, calendars and notifications: over HTTP, or with --ssh over ssh. */
+  manage<T>(cmd: Command, use: (m: Management) => Promise<T>): Promise<T> {
+    return this.withToken(
+      cmd,
+      (server, cred) => use(httpManagement(server, cred)),
+      (target, signal) => use(sshManagement(target, signal)),
+    );
   }
 
   /** Colours and text styles for stdout. */

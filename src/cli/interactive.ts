@@ -1,7 +1,5 @@
 // Questions the management commands ask: confirmations of deletes and the interactive create flows.
-import { type MytokenServer } from '../api/server.js';
-import { listTags } from '../api/tags.js';
-import type { Credential } from '../api/types.js';
+import type { Management } from '../api/manage.js';
 import { UsageError } from '../errors.js';
 import { ask, canAsk, confirm } from '../output/prompt.js';
 import type { Style } from '../output/style.js';
@@ -26,8 +24,8 @@ export function requireTerminal(flag: string): void {
 }
 
 /** Shows the user's tags and asks which to use. */
-export async function askTags(server: MytokenServer, cred: Credential, style: Style): Promise<string[]> {
-  const tags = await listTags(server, cred);
+export async function askTags(m: Management, style: Style): Promise<string[]> {
+  const tags = await m.listTags();
   if (tags.length) err(`\nYour tags: ${style.tags(tags)}\n`);
   return commaNames(await ask('Tags, separated by commas (new ones are created; empty for none)', { default: '' }));
 }

@@ -1,17 +1,7 @@
 // mytoken notifications: e-mail notifications about what happens with your mytokens.
 import type { Command } from 'commander';
-import {
-  createNotification,
-  deleteNotification,
-  listNotifications,
-  type NewNotification,
-  NOTIFICATION_CLASSES,
-  notificationToken,
-  updateNotification,
-} from '../api/notifications.js';
-import type { MytokenServer } from '../api/server.js';
-import { ensureTags } from '../api/tags.js';
-import type { Credential } from '../api/types.js';
+import { ensureTags, type Management } from '../api/manage.js';
+import { type NewNotification, NOTIFICATION_CLASSES } from '../api/notifications.js';
 import { MytokenError, UsageError } from '../errors.js';
 import { err, out } from '../output/terminal.js';
 import { classList, notificationsTable, summary } from '../output/views.js';
@@ -25,22 +15,22 @@ const codeArg = { name: 'management-code', what: 'management code' };
 const momId: FlagSpec = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };
 const TYPES = ['mail', 'ics_invite'];
 
-async function create(server: MytokenServer, cred: Credential, n: NewNotification): Promise<void> {
-  if (n.tags.length) await ensureTags(server, cred, n.tags);
-  const code = await createNotification(server, cred, n);
+async function create(m: Management, n: NewNotification): Promise<void> {
+  if (n.tags.length) await ensureTags(m, n.tags);
+  const code = await m.createNotification(n);
   if (!code) throw new MytokenError('the server answered without the management code of the new notification');
   out(`\n✓ Notification created successfully! Management code: ${code}\n`);
 }
 
 /** The interactive create: asks for everything, shows a summary, creates on confirmation. */
-async function createInteractively(c: Context, server: MytokenServer, cred: Credential): Promise<void> {
+async function createInteractively(c: Context, m: Management): Promise<void> {
   err('Create a notification\n\n');
   const type = await ask('Type', { choices: TYPES, default: 'mail' });
   err(`\nNotification classes (a class includes the ones under it):\n${classList(NOTIFICATION_CLASSES)}\n`);
   const classes = commaNames(await ask('Classes, separated by commas'));
   if (!classes.length) throw new UsageError('a notification needs at least one class');
   const userWide = await confirm('For all your mytokens (user-wide)?', false);
-  const tags = userWide ? [] : await askTags(server, cred, c.style());
+  const tags = userWide ? [] : await askTags(m, c.style());
   const comment = type === 'ics_invite' ? (await ask('Comment for the calendar invitation', { default: '' })) || undefined : undefined;
   err(
     summary('The new notification:', [
@@ -52,7 +42,7 @@ async function createInteractively(c: Context, server: MytokenServer, cred: Cred
     ]),
   );
   if (!(await confirm('Create it?', true))) return err('Cancelled.\n');
-  await create(server, cred, { type, classes, userWide, tags, comment });
+  await create(m, { type, classes, userWide, tags, comment });
 }
 
 export const notificationsMeta = { name: 'notifications', aliases: ['notify'], summary: 'e-mail notifications about your mytokens' };
@@ -62,7 +52,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     name: 'list',
     summary: 'list your notifications',
     run: async ({ ctx: c, cmd }) => {
-      out(notificationsTable(await c.withToken(cmd, (server, cred) => listNotifications(server, cred)), c.style()));
+      out(notificationsTable(await c.manage(cmd, (m) => m.listNotifications()), c.style()));
     },
   });
   const createCmd = leaf(ctx, {
@@ -89,7 +79,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     run: async ({ ctx: c, cmd, flags }) => {
       if (bool(flags.interactive)) {
         requireTerminal('--interactive');
-        await c.withToken(cmd, (server, cred) => createInteractively(c, server, cred));
+        await c.manage(cmd, (m) => createInteractively(c, m));
         return;
       }
       const type = str(flags.type);
@@ -97,7 +87,7 @@ export function notificationsCommand(ctx: () => Context): Command {
       if (!type) throw new UsageError('missing --type', `give --type ${TYPES.join(' or ')}`);
       if (!classes.length) throw new UsageError('missing --classes', 'give --classes CLASS,...; see mytoken notifications create --help');
       const n: NewNotification = { type, classes, userWide: bool(flags.userWide), tags: names(flags.tags), comment: str(flags.comment) };
-      await c.withToken(cmd, (server, cred) => create(server, cred, n));
+      await c.manage(cmd, (m) => create(m, n));
     },
   });
   const updateCmd = leaf(ctx, {
@@ -116,11 +106,11 @@ export function notificationsCommand(ctx: () => Context): Command {
       if (![addC, removeC, addT, removeT].some((l) => l!.length)) {
         throw new UsageError('nothing to change', 'give --add-classes, --remove-classes, --add-tags or --remove-tags');
       }
-      await c.withToken(cmd, async (server, cred) => {
-        const n = (await listNotifications(server, cred)).find((x) => x.management_code === code);
+      await c.manage(cmd, async (m) => {
+        const n = (await m.listNotifications()).find((x) => x.management_code === code);
         if (!n) throw new MytokenError(`notification with the management code '${code}' not found`, 1, 'see mytoken notifications list for your notifications');
-        if (addT!.length) await ensureTags(server, cred, addT!);
-        await updateNotification(server, cred, code, {
+        if (addT!.length) await ensureTags(m, addT!);
+        await m.updateNotification(code, {
           classes: edited(n.notification_classes ?? [], addC!, removeC!),
           tags: edited((n.tags ?? []).map((t) => t.tag), addT!, removeT!),
         });
@@ -137,7 +127,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     run: async ({ ctx: c, cmd, flags, arg }) => {
       const code = arg!;
       if (!(await confirmDeletion(`notification ${code}`, bool(flags.force)))) return;
-      await c.withToken(cmd, (server, cred) => deleteNotification(server, cred, code));
+      await c.manage(cmd, (m) => m.deleteNotification(code));
       out(`Notification '${code}' deleted successfully\n`);
     },
   });
@@ -148,9 +138,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     flags: [momId, { key: 'includeChildren', names: ['--include-children'], description: 'its sub-tokens too' }],
     run: async ({ ctx: c, cmd, flags, arg }) => {
       const code = arg!;
-      await c.withToken(cmd, (server, cred) =>
-        notificationToken(server, cred, 'add', code, { momId: str(flags.momId), includeChildren: bool(flags.includeChildren) }),
-      );
+      await c.manage(cmd, (m) => m.notificationToken('add', code, { momId: str(flags.momId), includeChildren: bool(flags.includeChildren) }));
       out(`Token added to notification '${code}' successfully\n`);
     },
   });
@@ -161,7 +149,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     flags: [momId],
     run: async ({ ctx: c, cmd, flags, arg }) => {
       const code = arg!;
-      await c.withToken(cmd, (server, cred) => notificationToken(server, cred, 'remove', code, { momId: str(flags.momId) }));
+      await c.manage(cmd, (m) => m.notificationToken('remove', code, { momId: str(flags.momId) }));
       out(`Token removed from notification '${code}' successfully\n`);
     },
   });

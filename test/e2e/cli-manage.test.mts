@@ -603,7 +603,7 @@ test('17.9/108, 110, 112, 113 settings grants enable ssh, ssh add with a real re
   const keyFile = join(t.home, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test', '-f', keyFile]);
   const fp = execFileSync('ssh-keygen', ['-l', '-f', `${keyFile}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
-  const login = await startLogin(['settings', 'grants', 'ssh', 'add', `${keyFile}.pub`, '--key-name', 'laptop', '--MT-file', t.file], { home: t.home, env: { MYTOKEN_HTTP_TIMEOUT: '20' } });
+  const login = await startLogin(['settings', 'grants', 'ssh', 'add', `${keyFile}.pub`, '--key-name', 'laptop', '--capability', 'AT tokeninfo settings manage_mytokens', '--MT-file', t.file], { home: t.home, env: { MYTOKEN_HTTP_TIMEOUT: '20' } });
   await S.approve(login.url, { user: 'keyholder' });
   const added = await login.done;
   assert.equal(added.status, 0, show(added));
@@ -640,7 +640,15 @@ test('17.9/108, 110, 112, 113 settings grants enable ssh, ssh add with a real re
   }
   failed(await viaSsh('MT', '--ssh', 'mytoken-laptop'), 3, /insufficient_capabilities/, 'MT over ssh without create_mytoken');
   const intro = await viaSsh('info', 'introspect', '--ssh', 'mytoken-laptop');
-  failed(intro, 3, /insufficient_capabilities/, 'introspect over ssh: the key token has only AT');
+  assert.equal(intro.status, 0, show(intro));
+  assert.equal((JSON.parse(intro.stdout) as { token_type: string }).token_type, 'token');
+  // a command of several requests over ssh: the tag list, the new tag, the calendar
+  const cal = await viaSsh('calendars', 'create', '--description', "Bob's jobs", '--tags', 'overssh', '--ssh', 'mytoken-laptop');
+  assert.equal(cal.status, 0, show(cal));
+  const id = /ID: (\S+)\n$/.exec(cal.stdout)?.[1];
+  assert.ok(id, cal.stdout);
+  assert.match(ok(await viaSsh('calendars', 'list', '--ssh', 'mytoken-laptop'), 'calendars list over ssh').stdout, new RegExp(`│ ${id} │ Bob's jobs +│ overssh`));
+  assert.match(ok(await cli(t.home, 'settings', 'tags', 'list', '--MT-file', t.file), 'the tag made over ssh').stdout, /overssh/);
 
   assert.equal(ok(await cli(t.home, 'settings', 'grants', 'ssh', 'delete', fp, '--MT-file', t.file), 'delete').stdout, 'Successfully removed ssh key\n');
   const after = ok(await cli(t.home, 'settings', 'grants', 'ssh', 'list', '--MT-file', t.file), 'ssh list after delete');

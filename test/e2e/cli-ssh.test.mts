@@ -130,8 +130,22 @@ describe('--ssh (issue 5, client side of AT and MT)', () => {
     assert.deepEqual(payload(sentArgs()), { tag: 'ci', include_children: false });
   });
 
-  it('commands that do not work over ssh yet refuse --ssh (2) instead of ignoring it', async () => {
-    for (const args of [['calendars', 'list'], ['settings', 'email', 'get'], ['info']]) {
+  it('calendars list, settings tags create and notifications create over ssh: requests, payloads and output as over HTTP', async () => {
+    let r = await cli(['calendars', 'list', '--ssh', 'host'], { out: '{"calendars":[{"id":"C1","description":"d","ics_path":"p","tags":[]}]}\n' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(sentArgs(), ['host', 'calendars']);
+    assert.match(r.stdout, /│ C1 │ d +│ +│ p +│ 0 +│/);
+    r = await cli(['settings', 'tags', 'create', 'ci', '--color', 'red', '--ssh', 'host'], { out: 'OK\n' });
+    assert.equal(r.stdout, "Tag 'ci' created successfully\n");
+    assert.deepEqual(payload(sentArgs()), { tag: 'ci', color: 'FF0000' });
+    r = await cli(['notifications', 'create', '--type', 'mail', '--classes', 'AT_creations', '--ssh', 'host'], { out: '{"management_code":"M9"}\n' });
+    assert.equal(r.stdout, '\n✓ Notification created successfully! Management code: M9\n');
+    assert.equal(sentArgs()[1], 'notification-create');
+    assert.deepEqual(payload(sentArgs()), { notification_type: 'mail', notification_classes: ['AT_creations'], include_children: false, user_wide: false });
+  });
+
+  it('commands without an ssh form refuse --ssh (2) instead of ignoring it', async () => {
+    for (const args of [['settings', 'grants', 'list'], ['info']]) {
       const r = await cli([...args, '--ssh', 'host'], { out: 'X' });
       assertFailed(r, 2, /ssh/, args.join(' '));
     }

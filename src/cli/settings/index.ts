@@ -1,7 +1,5 @@
 // mytoken settings: the user's settings at the server (grant types and ssh keys, e-mail, tags).
 import type { Command } from 'commander';
-import { getEmail, updateEmail } from '../../api/settings.js';
-import { createTag, deleteTag, listTags, updateTag } from '../../api/tags.js';
 import { UsageError } from '../../errors.js';
 import { normalizeColor } from '../../request/color.js';
 import { out } from '../../output/terminal.js';
@@ -23,7 +21,7 @@ function emailCommand(ctx: () => Context): Command {
     name: 'get',
     summary: 'show your e-mail address and mail preferences',
     run: async ({ ctx: c, cmd }) => {
-      out(emailBlock(await c.withToken(cmd, (server, cred) => getEmail(server, cred))));
+      out(emailBlock(await c.manage(cmd, (m) => m.getEmail())));
     },
   });
   const update = leaf(ctx, {
@@ -40,7 +38,7 @@ function emailCommand(ctx: () => Context): Command {
       const html = bool(flags.html);
       const plain = bool(flags.plain);
       if (!address && !html && !plain) throw new UsageError('nothing to change', 'give --email ADDRESS, --html or --plain');
-      await c.withToken(cmd, (server, cred) => updateEmail(server, cred, { address, preferHtml: html ? true : plain ? false : undefined }));
+      await c.manage(cmd, (m) => m.updateEmail({ address, preferHtml: html ? true : plain ? false : undefined }));
       out('Email preferences updated successfully\n');
     },
   });
@@ -53,7 +51,7 @@ function tagsCommand(ctx: () => Context): Command {
     name: 'list',
     summary: 'list your tags',
     run: async ({ ctx: c, cmd }) => {
-      out(tagsTable(await c.withToken(cmd, (server, cred) => listTags(server, cred)), c.style()));
+      out(tagsTable(await c.manage(cmd, (m) => m.listTags()), c.style()));
     },
   });
   const create = leaf(ctx, {
@@ -63,7 +61,7 @@ function tagsCommand(ctx: () => Context): Command {
     flags: [colorFlag],
     run: async ({ ctx: c, cmd, flags, arg }) => {
       const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
-      await c.withToken(cmd, (server, cred) => createTag(server, cred, arg!, color));
+      await c.manage(cmd, (m) => m.createTag(arg!, color));
       out(`Tag '${arg}' created successfully\n`);
     },
   });
@@ -76,7 +74,7 @@ function tagsCommand(ctx: () => Context): Command {
       const newName = str(flags.newName);
       const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
       if (!newName && !color) throw new UsageError('nothing to change', 'give --new-name NAME or --color COLOR');
-      await c.withToken(cmd, (server, cred) => updateTag(server, cred, arg!, { newName, color }));
+      await c.manage(cmd, (m) => m.updateTag(arg!, { newName, color }));
       out(`Tag '${arg}' updated successfully\n`);
     },
   });
@@ -86,7 +84,7 @@ function tagsCommand(ctx: () => Context): Command {
     summary: 'delete a tag',
     argument: tagArg,
     run: async ({ ctx: c, cmd, arg }) => {
-      await c.withToken(cmd, (server, cred) => deleteTag(server, cred, arg!));
+      await c.manage(cmd, (m) => m.deleteTag(arg!));
       out(`Tag '${arg}' deleted successfully\n`);
     },
   });
