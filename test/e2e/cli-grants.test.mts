@@ -158,9 +158,9 @@ describe('settings grants ssh', () => {
     assert.deepEqual(bodyOf(byKey.got[0]!), { mytoken: MT, ssh_key: KEY, ssh_key_fp: '' });
   });
 
-  it('8.1 ssh add while the grant is disabled: the server\'s error, status 3 (403 access_denied)', async () => {
+  it('8.1 ssh add while the grant is disabled: the server\'s error, status 1, and how to enable it', async () => {
     stub.on('POST', SSH, { status: 403, body: { error: 'access_denied', error_description: "'ssh' grant type not enabled" } });
     const r = await cli(['settings', 'grants', 'ssh', 'add', KEY, '--MT', MT]);
-    assertFailed(r, 3, /'ssh' grant type not enabled/);
+    assertFailed(r, 1, /'ssh' grant type not enabled[\s\S]*settings grants enable ssh/);
   });
 });

@@ -1,7 +1,7 @@
 // mytoken settings grants: grant types of the user (the ssh grant) and the ssh keys it accepts.
 import type { Command } from 'commander';
 import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../api/grants.js';
-import { UsageError } from '../../errors.js';
+import { MytokenError, MytokenServerError, UsageError } from '../../errors.js';
 import { err, out } from '../../output/terminal.js';
 import { grantsTable, sshKeysListing } from '../../output/views.js';
 import { parseCapabilities, requestedRestrictions } from '../../request/mytoken.js';
@@ -45,7 +45,16 @@ async function addKey(a: RunArgs): Promise<void> {
   const restrictions = requestedRestrictions(readRestrictionFlags(a.cmd, c.env), { now: nowSeconds(), env: c.env });
   const capabilities = parseCapabilities(str(a.flags.capability));
   const added = await c.withToken(a.cmd, async (server, cred): Promise<SshKeyAdded> => {
-    const start = await addSshKey(server, cred, { key, name: str(a.flags.keyName), restrictions, capabilities });
+    let start;
+    try {
+      start = await addSshKey(server, cred, { key, name: str(a.flags.keyName), restrictions, capabilities });
+    } catch (e) {
+      // not a refused mytoken: a setting the user can change
+      if (e instanceof MytokenServerError && e.error === 'access_denied' && /grant type not enabled/.test(e.errorDescription ?? '')) {
+        throw new MytokenError(e.message, 1, 'enable it first: mytoken settings grants enable ssh');
+      }
+      throw e;
+    }
     return finishLogin(c, server, start, pollSshKey);
   });
   out(`Successfully added ssh key\nPlease use the following username for ssh: '${added.ssh_user ?? ''}'\n`);
