@@ -147,6 +147,17 @@ describe('settings grants ssh', () => {
     assert.equal(existsSync(join(r.home, '.ssh', 'config')), false);
   });
 
+  it('8.1 ssh add when ~/.ssh/config cannot be written: the key stays added, the entry is printed, the command says so and exits 1', async () => {
+    scriptAdd();
+    const home = homeWithConfig(stub.url);
+    writeFileSync(join(home, '.ssh'), 'a file where the folder should be\n');
+    const r = await cli(['settings', 'grants', 'ssh', 'add', KEY, '--MT', MT], home);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^Successfully added ssh key\n[\s\S]*You might want to add the following host entry/);
+    assert.ok(r.stdout.includes(HOSTCFG));
+    assert.match(r.stderr, /mytoken: the key is added, but .*\.ssh\/config could not be written/);
+  });
+
   it('17.9/112 ssh delete SHA256:abc sends {"mytoken","ssh_key":"","ssh_key_fp"} and prints "Successfully removed ssh key"', async () => {
     stub.on('DELETE', SSH, { status: 204 });
     const r = await cli(['settings', 'grants', 'ssh', 'delete', 'SHA256:abc', '--MT', MT]);

@@ -638,9 +638,11 @@ test('17.9/108, 110, 112, 113 settings grants enable ssh, ssh add with a real re
     assert.equal(at.status, 0, `AT --ssh ${target}: ${show(at)}`);
     assert.match(at.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'an access token (a JWT) and a newline');
   }
-  const sub = await viaSsh('MT', '--ssh', 'mytoken-laptop', '--capability', 'AT', '--name', 'from-ssh');
-  assert.equal(sub.status, 0, show(sub));
-  assert.equal(jwtPayload(sub.stdout.trim())?.iss, S.url, 'MT over ssh gives a mytoken of this server');
+  for (const target of ['mytoken-laptop', `-p ${S.sshPort} ${user}@127.0.0.1`, `-p ${S.sshPort} -i ${keyFile} ${user}@127.0.0.1`]) {
+    const sub = await viaSsh('MT', '--ssh', target, '--capability', 'AT', '--name', 'from-ssh');
+    assert.equal(sub.status, 0, `MT --ssh ${target}: ${show(sub)}`);
+    assert.equal(jwtPayload(sub.stdout.trim())?.iss, S.url, 'MT over ssh gives a mytoken of this server');
+  }
   // plain ssh, as the seed page shows it
   // (asynchronously: the ssh server runs in this process)
   const plain = await new Promise<string>((resolve, reject) =>
