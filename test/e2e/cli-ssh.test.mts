@@ -34,7 +34,7 @@ const sentArgs = () => readFileSync(argsFile(), 'utf8').split('\n').slice(0, -1)
 const payload = (args: string[]) => JSON.parse(Buffer.from(args[args.length - 1]!, 'base64').toString()) as Record<string, unknown>;
 
 describe('--ssh (issue 5, client side of AT and MT)', () => {
-  it('AT --ssh "-p 2222 user@host" -s openid note: ssh gets the words, AT and a base64 JSON payload; the token is printed', async () => {
+  it('17.4/48 (payload as base64) AT --ssh "-p 2222 user@host" -s openid note: ssh gets the words, AT and a base64 JSON payload; the token is printed', async () => {
     const r = await cli(['AT', '--ssh', '-p 2222 user@host', '-s', 'openid', "it's a note"], { out: 'ACCESS.TOKEN\n' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'ACCESS.TOKEN\n');
@@ -51,7 +51,7 @@ describe('--ssh (issue 5, client side of AT and MT)', () => {
     assert.equal(readFileSync(file, 'utf8'), 'TOKEN2\n');
   });
 
-  it('MT --ssh host --capability AT --exp +1d sends the mytoken request with grant_type ssh and prints the new mytoken', async () => {
+  it('17.5/61 (no HTTP request first: Q8 fixed) MT --ssh host --capability AT --exp +1d sends the mytoken request with grant_type ssh and prints the new mytoken', async () => {
     const r = await cli(['MT', '--ssh', 'host', '--capability', 'AT', '--exp', '+1d'], { out: 'NEW.MY.TOKEN\n' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'NEW.MY.TOKEN\n');
@@ -66,7 +66,7 @@ describe('--ssh (issue 5, client side of AT and MT)', () => {
     assertFailed(r, 3, /insufficient_capabilities/);
   });
 
-  it('ssh refusing the login (255, Permission denied) is status 3 with ssh\'s message visible', async () => {
+  it('17.4/49 (statuses of design.md) ssh refusing the login (255, Permission denied) is status 3 with ssh\'s message visible', async () => {
     const r = await cli(['AT', '--ssh', 'host'], { err: 'user@host: Permission denied (publickey).', status: 255 });
     assertFailed(r, 3, /Permission denied \(publickey\)/);
   });
@@ -116,7 +116,7 @@ describe('--ssh (issue 5, client side of AT and MT)', () => {
     assertFailed(r, 1, /answer to history/);
   });
 
-  it('revoke --ssh host (no payload), with --mom-id X -r ({"token":"","mom_id","recursive"}); MT tags add over ssh', async () => {
+  it('17.7/98 (payload as base64) revoke --ssh host (no payload), with --mom-id X -r ({"token":"","mom_id","recursive"}); MT tags add over ssh', async () => {
     let r = await cli(['revoke', '--ssh', 'host'], { out: 'OK\n' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'Token revoked\n');
