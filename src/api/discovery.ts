@@ -10,7 +10,7 @@ import type { ServerConfiguration } from './types.js';
 type Env = Record<string, string | undefined>;
 
 /** The longest time a cached configuration document is trusted, whatever the server says. */
-export const MAX_CACHE_SECONDS = 3600;
+export const MAX_CACHE_SECONDS = 86_400;
 
 export function configurationUrl(instance: string): string {
   return `${instance}${instance.endsWith('/') ? '' : '/'}.well-known/mytoken-configuration`;
