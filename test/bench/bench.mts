@@ -1,6 +1,9 @@
 // `npm run bench`: start-up and request cost of the client, as ratios against `node -e 0` and
-// against one curl request to the same local server, measured side by side in one run.
-import { spawn } from 'node:child_process';
+// against one curl request to the same local server, measured side by side in one run; peak
+// memory; and, with 20 ms added to every reply, the client against a reference that makes the
+// upstream client's three sequential requests (configuration, settings, token) with curl.
+// NODE_EXTRA_CA_CERTS is left out unless BENCH_KEEP_CA=1 (it costs ~30 ms per Node start).
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +28,14 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<numb
   });
 }
 
+/** Peak resident memory (MiB) of a command, from getrusage of a python3 parent. */
+function peakMiB(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  const py = 'import resource,subprocess,sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)';
+  return new Promise((resolvePromise) =>
+    execFile('python3', ['-c', py, cmd, ...args], { env }, (e, stdout) => resolvePromise(e ? undefined : Number(stdout.trim()) / 1024)),
+  );
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -32,43 +43,75 @@ const median = (xs: number[]) => {
 
 async function main() {
   const server = await startLocalServer({});
+  const slow = await startLocalServer({ replyDelayMs: 20 });
   const home = mkdtempSync(join(tmpdir(), 'mytoken-bench-'));
+  const slowHome = mkdtempSync(join(tmpdir(), 'mytoken-bench-'));
   try {
+    mkdirSync(join(slowHome, '.config', 'mytoken'), { recursive: true });
+    writeFileSync(join(slowHome, '.config', 'mytoken', 'config.yaml'), `instance: "${slow.url}"\n`);
+    const slowToken = (await slow.mint({ capabilities: ['AT'] })).mytoken as string;
+    const slowFile = join(slowHome, 'mt.txt');
+    writeFileSync(slowFile, `${slowToken}\n`, { mode: 0o600 });
+    const slowBody = JSON.stringify({ grant_type: 'mytoken', mytoken: slowToken });
+    const reference = [
+      `curl -sf -o /dev/null ${slow.url}/.well-known/mytoken-configuration`,
+      `curl -sf -o /dev/null ${slow.url}/api/v0/settings`,
+      `curl -sf -o /dev/null -H 'content-type: application/json' -d '${slowBody}' ${slow.url}/api/v0/token/access`,
+    ].join(' && ');
     mkdirSync(join(home, '.config', 'mytoken'), { recursive: true });
     writeFileSync(join(home, '.config', 'mytoken', 'config.yaml'), `instance: "${server.url}"\n`);
     const minted = await server.mint({ capabilities: ['AT'] });
     const file = join(home, 'mt.txt');
     writeFileSync(file, `${minted.mytoken}\n`, { mode: 0o600 });
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home };
-    if (process.env.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
+    if (process.env.NODE_EXTRA_CA_CERTS && process.env.BENCH_KEEP_CA === '1') env.NODE_EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
+    const slowEnv: NodeJS.ProcessEnv = { ...env, HOME: slowHome };
     const atBody = JSON.stringify({ grant_type: 'mytoken', mytoken: minted.mytoken });
-    const cases: [string, string, string[]][] = [
-      ['node -e 0', process.execPath, ['-e', '0']],
-      ['curl: one AT request', 'curl', ['-sf', '-o', '/dev/null', '-H', 'content-type: application/json', '-d', atBody, `${server.url}/api/v0/token/access`]],
-      ['mytoken --version', process.execPath, [BIN, '--version']],
-      ['mytoken AT --help', process.execPath, [BIN, 'AT', '--help']],
-      ['mytoken AT --MT-file (warm cache)', process.execPath, [BIN, 'AT', '--MT-file', file]],
+    const WARM_AT = 'mytoken AT --MT-file (warm cache)';
+    const SLOW_AT = 'mytoken AT, 20 ms replies';
+    const SLOW_REF = 'reference: 3 requests, 20 ms replies';
+    const cases: [string, string, string[], NodeJS.ProcessEnv][] = [
+      ['node -e 0', process.execPath, ['-e', '0'], env],
+      ['curl: one AT request', 'curl', ['-sf', '-o', '/dev/null', '-H', 'content-type: application/json', '-d', atBody, `${server.url}/api/v0/token/access`], env],
+      ['mytoken --version', process.execPath, [BIN, '--version'], env],
+      ['mytoken --help', process.execPath, [BIN, '--help'], env],
+      ['mytoken AT --help', process.execPath, [BIN, 'AT', '--help'], env],
+      [WARM_AT, process.execPath, [BIN, 'AT', '--MT-file', file], env],
+      [SLOW_AT, process.execPath, [BIN, 'AT', '--MT-file', slowFile], slowEnv],
+      [SLOW_REF, 'sh', ['-c', reference], slowEnv],
     ];
     // warm up: fills the discovery cache and the OS file cache
-    for (const [, cmd, args] of cases) await time(cmd, args, env);
+    for (const [, cmd, args, e] of cases) await time(cmd, args, e);
     const samples = new Map<string, number[]>(cases.map(([n]) => [n, []]));
-    for (let i = 0; i < RUNS; i++) for (const [n, cmd, args] of cases) samples.get(n)!.push(await time(cmd, args, env));
+    for (let i = 0; i < RUNS; i++) for (const [n, cmd, args, e] of cases) samples.get(n)!.push(await time(cmd, args, e));
+    const memory = new Map<string, number | undefined>();
+    for (const [n, cmd, args, e] of cases) {
+      if (n.startsWith('curl') || n.startsWith('reference')) continue;
+      const peaks = await Promise.all([0, 1, 2].map(() => peakMiB(cmd, args, e)));
+      memory.set(n, peaks.every((p) => p !== undefined) ? Math.max(...(peaks as number[])) : undefined);
+    }
     const base = median(samples.get('node -e 0')!);
     const curl = median(samples.get('curl: one AT request')!);
     const atPosts = server.requests.filter((r) => r.path.startsWith('/api/v0/token/access')).length;
     process.stdout.write(
       `mytoken bench: ${RUNS} runs each, interleaved, medians; Node ${process.version}; NODE_EXTRA_CA_CERTS ${env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}\n\n`,
     );
-    process.stdout.write(`${'case'.padEnd(36)} ${'ms'.padStart(8)} ${'x node -e 0'.padStart(12)} ${'x curl AT'.padStart(10)}\n`);
+    process.stdout.write(`${'case'.padEnd(38)} ${'ms'.padStart(8)} ${'x node -e 0'.padStart(12)} ${'x curl AT'.padStart(10)} ${'peak MiB'.padStart(9)}\n`);
     for (const [n] of cases) {
       const m = median(samples.get(n)!);
-      process.stdout.write(`${n.padEnd(36)} ${m.toFixed(1).padStart(8)} ${(m / base).toFixed(2).padStart(12)} ${(m / curl).toFixed(2).padStart(10)}\n`);
+      const mem = memory.get(n);
+      process.stdout.write(
+        `${n.padEnd(38)} ${m.toFixed(1).padStart(8)} ${(m / base).toFixed(2).padStart(12)} ${(m / curl).toFixed(2).padStart(10)} ${(mem === undefined ? '-' : mem.toFixed(1)).padStart(9)}\n`,
+      );
     }
+    const slowRatio = median(samples.get(SLOW_AT)!) / median(samples.get(SLOW_REF)!);
+    process.stdout.write(`\nwith 20 ms replies: mytoken AT takes ${slowRatio.toFixed(2)} x the three-request reference\n`);
     const discovery = server.requests.filter((r) => r.path.startsWith('/.well-known/')).length;
     process.stdout.write(`\nconfiguration documents fetched: ${discovery} for ${atPosts} access-token requests (warm runs make one request each)\n`);
   } finally {
     rmSync(home, { recursive: true, force: true });
-    await server.close();
+    rmSync(slowHome, { recursive: true, force: true });
+    await Promise.all([server.close(), slow.close()]);
   }
 }
 

@@ -13,6 +13,8 @@ export interface ResolvedOptions {
   autoApprove: boolean;
   errorOnRestrictions: boolean;
   discoveryMaxAge: number;
+  /** every reply waits this long (ms): a slow network, for the benchmark */
+  replyDelayMs: number;
   geoip: Record<string, string>;
   ptr: Record<string, string[]>;
   /** profile group -> management password (HTTP Basic, user = group) */

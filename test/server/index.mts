@@ -66,6 +66,8 @@ export interface LocalServerOptions {
   errorOnRestrictions?: boolean;
   /** Cache-Control max-age (s) on the discovery document and settings metadata; default 300 */
   discoveryMaxAge?: number;
+  /** delay (ms) added to every reply of the mytoken server, like a distant server; default 0 */
+  replyDelayMs?: number;
   /** IP -> ISO country code (loopback and private addresses default to "DE") */
   geoip?: Record<string, string>;
   /** IP -> reverse-DNS names, for hosts restrictions */
@@ -209,6 +211,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     autoApprove: opts.autoApprove ?? true,
     errorOnRestrictions: opts.errorOnRestrictions ?? false,
     discoveryMaxAge: opts.discoveryMaxAge ?? 300,
+    replyDelayMs: opts.replyDelayMs ?? 0,
     geoip: { ...opts.geoip },
     ptr: { ...opts.ptr },
     templatePasswords: { ...(opts.templatePasswords ?? { _: 'admin' }) },

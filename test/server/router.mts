@@ -43,7 +43,7 @@ import { handleTagCreate, handleTagDelete, handleTagUpdate, handleTagsGet } from
 import { handleTokenTagAdd, handleTokenTagRemove } from './token-tags.mjs';
 import { handleTokeninfo } from './tokeninfo-endpoint.mjs';
 import type { RequestInfo } from './tokens.mjs';
-import { ApiError, escapeHtml } from './util.mjs';
+import { ApiError, escapeHtml, sleep } from './util.mjs';
 
 export interface RecordedRequest {
   method: string;
@@ -184,6 +184,8 @@ export function createListener(getCtx: () => ServerContext | undefined, recorded
     readBody(req)
       .then(async (body) => {
         entry.body = body;
+        const delay = getCtx()?.opts.replyDelayMs;
+        if (delay) await sleep(delay);
         await handle(getCtx(), req, res, body);
       })
       .catch((e: unknown) => {
