@@ -4,15 +4,12 @@
 // statuses (2 usage, 1 failure, 3 refused, 4 unreachable) and `mytoken: ` messages.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type RunResult, run } from './helpers.mjs';
 import {
   type RecordedRequest,
   type StubServer,
   boxTable,
-  homeWithConfig,
   removeHomes,
   rotatingMytoken,
-  since,
   startStubServer,
   assertFailed,
   assertRotatedTo,
@@ -20,6 +17,7 @@ import {
   type TokenFile,
   tokenFileFor,
   bodyOf,
+  runAgainst,
 } from './stub-server.mjs';
 
 const TOKENINFO = '/api/v0/tokeninfo';
@@ -47,14 +45,7 @@ after(async () => {
 
 beforeEach(() => stub.reset());
 
-type Result = RunResult & { got: RecordedRequest[] };
-
-/** Runs the CLI in `home` (default: a fresh HOME whose config points at the stub). */
-async function cli(args: string[], opts: { home?: string; env?: Record<string, string | undefined> } = {}): Promise<Result> {
-  const n = stub.requests.length;
-  const r = await run(args, { home: opts.home ?? homeWithConfig(stub.url), env: opts.env });
-  return { ...r, got: since(stub.requests, n) };
-}
+const cli = (args: string[], opts?: Parameters<typeof runAgainst>[2]) => runAgainst(stub, args, opts);
 
 const requestsTo = (got: RecordedRequest[], method: string, path: string) => got.filter((q) => q.method === method && q.path === path);
 

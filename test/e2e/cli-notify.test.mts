@@ -6,17 +6,14 @@
 // on stderr, exit statuses 2 (usage), 1 (failure), 3 (refused) and `mytoken: ` messages.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type RunResult, run } from './helpers.mjs';
 import {
   CONFIG_PATH,
   type RecordedRequest,
   type StubServer,
   boxTable,
-  homeWithConfig,
   removeHomes,
   rotatingMytoken,
   settingsMetadata,
-  since,
   startStubServer,
   stubConfiguration,
   assertFailed,
@@ -26,6 +23,7 @@ import {
   tokenFileFor,
   bodyOf,
   under,
+  runAgainst,
 } from './stub-server.mjs';
 
 const SETTINGS = '/api/v0/settings';
@@ -56,18 +54,8 @@ beforeEach(() => {
   stub.on('GET', SETTINGS, { status: 200, body: settingsMetadata(stub.url) });
 });
 
-type Result = RunResult & { got: RecordedRequest[] };
+const cli = (args: string[], opts?: Parameters<typeof runAgainst>[2]) => runAgainst(stub, args, opts);
 
-async function cli(
-  args: string[],
-  opts: { home?: string; env?: Record<string, string | undefined>; input?: string } = {},
-): Promise<Result> {
-  const n = stub.requests.length;
-  const r = await run(args, { home: opts.home ?? homeWithConfig(stub.url), env: opts.env, input: opts.input });
-  return { ...r, got: since(stub.requests, n) };
-}
-
-/** Requests to `path` or below it. */
 /** "METHOD path" of the requests, without the configuration document and the settings metadata. */
 const calls = (got: RecordedRequest[]) => got.filter((q) => q.path !== CONFIG_PATH && q.path !== SETTINGS).map((q) => `${q.method} ${q.path}`);
 

@@ -3,18 +3,17 @@
 // with the project's exit statuses and `mytoken: ` messages.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type RunResult, run } from './helpers.mjs';
 import {
   CONFIG_PATH,
   type RecordedRequest,
   type StubServer,
   homeWithConfig,
   removeHomes,
-  since,
   startStubServer,
   stubConfiguration,
   unsignedJwt,
   assertFailed,
+  runAgainst,
 } from './stub-server.mjs';
 
 const PT = '/api/v0/pt';
@@ -33,13 +32,7 @@ after(async () => {
 
 beforeEach(() => stub.reset());
 
-type Result = RunResult & { got: RecordedRequest[] };
-
-async function cli(args: string[], opts: { home?: string; env?: Record<string, string | undefined> } = {}): Promise<Result> {
-  const n = stub.requests.length;
-  const r = await run(args, { home: opts.home ?? homeWithConfig(stub.url), env: opts.env });
-  return { ...r, got: since(stub.requests, n) };
-}
+const cli = (args: string[], opts?: Parameters<typeof runAgainst>[2]) => runAgainst(stub, args, opts);
 
 /** Serves `doc` as the stub's configuration document (not cacheable). */
 function serveConfiguration(doc: Record<string, unknown>): void {

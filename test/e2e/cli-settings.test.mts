@@ -4,17 +4,14 @@
 // 1 (failure), 3 (refused), 4 (unreachable) and `mytoken: ` messages.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type RunResult, run } from './helpers.mjs';
 import {
   CONFIG_PATH,
   type RecordedRequest,
   type StubServer,
   boxTable,
-  homeWithConfig,
   removeHomes,
   rotatingMytoken,
   settingsMetadata,
-  since,
   startStubServer,
   assertFailed,
   assertRotatedTo,
@@ -23,6 +20,7 @@ import {
   tokenFileFor,
   bodyOf,
   under,
+  runAgainst,
 } from './stub-server.mjs';
 
 const SETTINGS = '/api/v0/settings';
@@ -52,13 +50,7 @@ beforeEach(() => {
   stub.on('GET', SETTINGS, { status: 200, body: settingsMetadata(stub.url) });
 });
 
-type Result = RunResult & { got: RecordedRequest[] };
-
-async function cli(args: string[], opts: { home?: string; env?: Record<string, string | undefined> } = {}): Promise<Result> {
-  const n = stub.requests.length;
-  const r = await run(args, { home: opts.home ?? homeWithConfig(stub.url), env: opts.env });
-  return { ...r, got: since(stub.requests, n) };
-}
+const cli = (args: string[], opts?: Parameters<typeof runAgainst>[2]) => runAgainst(stub, args, opts);
 
 /** Requests to `path` or below it. */
 

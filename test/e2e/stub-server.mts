@@ -6,7 +6,7 @@ import net, { type AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { type RunResult, tempHome, writeConfig } from './helpers.mjs';
+import { type RunResult, run, tempHome, writeConfig } from './helpers.mjs';
 
 export interface RecordedRequest {
   method: string;
@@ -336,3 +336,19 @@ export const bodyOf = (q: { body: string }) => JSON.parse(q.body) as Record<stri
 
 /** The requests to `path` or below it. */
 export const under = <Q extends { path: string }>(got: Q[], path: string) => got.filter((q) => q.path === path || q.path.startsWith(`${path}/`));
+
+export type StubRun = RunResult & { got: RecordedRequest[] };
+
+/**
+ * Runs the CLI in `home` (default: a fresh HOME whose config points at the stub) and returns, with
+ * its result, the requests the stub received meanwhile.
+ */
+export async function runAgainst(
+  stub: StubServer,
+  args: string[],
+  opts: { home?: string; env?: Record<string, string | undefined>; input?: string } = {},
+): Promise<StubRun> {
+  const n = stub.requests.length;
+  const r = await run(args, { home: opts.home ?? homeWithConfig(stub.url), env: opts.env, input: opts.input });
+  return { ...r, got: since(stub.requests, n) };
+}
