@@ -52,8 +52,6 @@ beforeEach(() => {
 
 const cli = (args: string[], opts?: Parameters<typeof runAgainst>[2]) => runAgainst(stub, args, opts);
 
-/** Requests to `path` or below it. */
-
 /** Exactly one request to `path` (or below it when `path` ends a prefix): `method`, Bearer MT, and `body` if given. */
 function assertOneRequest(got: RecordedRequest[], method: string, path: string, token: string, body?: Record<string, unknown>): RecordedRequest {
   const all = got.filter((q) => q.path === path);
