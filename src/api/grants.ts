@@ -1,37 +1,37 @@
 // Grant types and ssh keys of the user (server-api 4.7.1, 4.7.2).
 import type { MytokenServer } from './server.js';
-import type { AuthCodeFlowStart, Credential, GrantState, SshKeyInfo, WithTokenUpdate } from './types.js';
+import type { AuthCodeFlowStart, Credential, GrantState, SshKeyInfo } from './types.js';
 
 export async function listGrants(server: MytokenServer, cred: Credential): Promise<GrantState[]> {
-  const res = await server.callSettings<{ grant_types?: GrantState[] | null } & WithTokenUpdate>('grant_type_endpoint', 'grant types', {
+  const res = await server.callSettings<{ grant_types?: GrantState[] | null }>('grant_type_endpoint', 'grant types', {
     method: 'GET',
     bearer: cred.token,
+    credential: cred,
     capability: 'read@settings:grants',
   });
-  cred.update(res);
   return res?.grant_types ?? [];
 }
 
 export async function setGrant(server: MytokenServer, cred: Credential, grant: string, enabled: boolean): Promise<void> {
-  const res = await server.callSettings<WithTokenUpdate>('grant_type_endpoint', 'grant types', {
+  await server.callSettings('grant_type_endpoint', 'grant types', {
     method: enabled ? 'POST' : 'DELETE',
     body: { grant_type: grant, mytoken: cred.token },
     capability: 'settings:grants',
+    credential: cred,
     textIsEmpty: true,
   });
-  cred.update(res);
 }
 
 const SSH = { path: '/ssh' };
 
 export async function listSshKeys(server: MytokenServer, cred: Credential): Promise<{ enabled: boolean; keys: SshKeyInfo[] }> {
-  const res = await server.callSettings<{ grant_enabled?: boolean; ssh_keys?: SshKeyInfo[] | null } & WithTokenUpdate>('grant_type_endpoint', 'ssh keys', {
+  const res = await server.callSettings<{ grant_enabled?: boolean; ssh_keys?: SshKeyInfo[] | null }>('grant_type_endpoint', 'ssh keys', {
     ...SSH,
     method: 'GET',
     bearer: cred.token,
+    credential: cred,
     capability: 'read@settings:grants:ssh',
   });
-  cred.update(res);
   return { enabled: !!res?.grant_enabled, keys: res?.ssh_keys ?? [] };
 }
 
@@ -52,13 +52,13 @@ export async function addSshKey(server: MytokenServer, cred: Credential, k: NewS
     capabilities: k.capabilities?.length ? k.capabilities : null,
     grant_type: 'mytoken',
   };
-  const res = await server.callSettings<AuthCodeFlowStart & WithTokenUpdate>('grant_type_endpoint', 'ssh keys', {
+  const res = await server.callSettings<AuthCodeFlowStart>('grant_type_endpoint', 'ssh keys', {
     ...SSH,
     method: 'POST',
     body,
     capability: 'settings:grants:ssh',
+    credential: cred,
   });
-  cred.update(res);
   return res ?? {};
 }
 
@@ -78,11 +78,11 @@ export async function pollSshKey(server: MytokenServer, code: string, signal?: A
 }
 
 export async function deleteSshKey(server: MytokenServer, cred: Credential, k: { key?: string; fingerprint?: string }): Promise<void> {
-  const res = await server.callSettings<WithTokenUpdate>('grant_type_endpoint', 'ssh keys', {
+  await server.callSettings('grant_type_endpoint', 'ssh keys', {
     ...SSH,
     method: 'DELETE',
     body: { mytoken: cred.token, ssh_key: k.key ?? '', ssh_key_fp: k.fingerprint ?? '' },
     capability: 'settings:grants:ssh',
+    credential: cred,
   });
-  cred.update(res);
 }

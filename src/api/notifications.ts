@@ -1,16 +1,14 @@
 // Notifications and calendars (server-api 4.9, 4.10 in their 2026 shapes). Every request carries
 // the mytoken as a Bearer header; management codes and calendar ids go into the path escaped.
 import { type CallOptions, type MytokenServer, segment } from './server.js';
-import type { Calendar, Credential, Notification, WithTokenUpdate } from './types.js';
+import type { Calendar, Credential, Notification } from './types.js';
 
 const NOTIFY = 'manage_mytokens:notify';
 const READ_NOTIFY = 'read@manage_mytokens:notify';
 const OWN_NOTIFY = 'tokeninfo:notify (manage_mytokens:notify for another token)';
 
-async function call<T>(server: MytokenServer, cred: Credential, req: Omit<CallOptions, 'bearer'>): Promise<T | undefined> {
-  const res = await server.call<T & WithTokenUpdate>('notifications_endpoint', 'notifications', { ...req, bearer: cred.token });
-  cred.update(res);
-  return res;
+function call<T>(server: MytokenServer, cred: Credential, req: Omit<CallOptions, 'bearer' | 'credential'>): Promise<T | undefined> {
+  return server.call<T>('notifications_endpoint', 'notifications', { ...req, bearer: cred.token, credential: cred });
 }
 
 // calendars

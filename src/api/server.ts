@@ -3,7 +3,7 @@
 import { MytokenServerError } from '../errors.js';
 import { discover, endpoint } from './discovery.js';
 import { type HttpRequest, requestJSON } from './http.js';
-import type { ServerConfiguration, SettingsEndpoints } from './types.js';
+import type { Credential, ServerConfiguration, SettingsEndpoints, WithTokenUpdate } from './types.js';
 
 type Env = Record<string, string | undefined>;
 type StringKeys<D> = { [K in keyof D]-?: D[K] extends string | undefined ? K : never }[keyof D] & string;
@@ -15,6 +15,8 @@ export interface CallOptions extends Omit<HttpRequest, 'url'> {
   path?: string;
   /** the capability the request needs: named in the error when the server says it is missing */
   capability?: string;
+  /** the mytoken the request is made with: a `token_update` in the reply goes to it */
+  credential?: Credential;
 }
 
 /** One URL path segment: ids, tag names and group names are escaped, whatever they contain. */
@@ -68,9 +70,11 @@ export class MytokenServer {
 }
 
 async function send<T>(base: string, req: CallOptions): Promise<T | undefined> {
-  const { path, capability, ...http } = req;
+  const { path, capability, credential, ...http } = req;
   try {
-    return (await requestJSON<T>({ ...http, url: base + (path ?? '') })).json;
+    const json = (await requestJSON<T>({ ...http, url: base + (path ?? '') })).json;
+    credential?.update(json as WithTokenUpdate | undefined);
+    return json;
   } catch (e) {
     if (capability && e instanceof MytokenServerError && e.error === 'insufficient_capabilities') {
       throw e.withHint(`this needs a mytoken with the capability ${capability}`);

@@ -1,27 +1,27 @@
 // Tags: the user's tags (settings tags endpoint, server-api 4.7.4) and tags on mytokens (4.8).
 import { type MytokenServer, segment } from './server.js';
-import type { Credential, TagRef, WithTokenUpdate } from './types.js';
+import type { Credential, TagRef } from './types.js';
 
 export async function listTags(server: MytokenServer, cred: Credential): Promise<TagRef[]> {
-  const res = await server.callSettings<{ tags?: TagRef[] | null } & WithTokenUpdate>('tags_endpoint', 'tags', {
+  const res = await server.callSettings<{ tags?: TagRef[] | null }>('tags_endpoint', 'tags', {
     method: 'GET',
     bearer: cred.token,
+    credential: cred,
     capability: 'read@settings:tags',
   });
-  cred.update(res);
   return res?.tags ?? [];
 }
 
 /** Sends a change to one tag (`color` is `RRGGBB`). */
 async function changeTag(server: MytokenServer, cred: Credential, method: 'POST' | 'PUT' | 'DELETE', name: string, body?: object): Promise<void> {
-  const res = await server.callSettings<WithTokenUpdate>('tags_endpoint', 'tags', {
+  await server.callSettings('tags_endpoint', 'tags', {
     method,
     path: segment(name),
     body,
     bearer: cred.token,
+    credential: cred,
     capability: 'settings:tags',
   });
-  cred.update(res);
 }
 
 export const createTag = (server: MytokenServer, cred: Credential, name: string, color?: string) =>
@@ -48,11 +48,11 @@ export async function changeTokenTag(server: MytokenServer, cred: Credential, op
   const body: Record<string, unknown> = { tag: c.tag, mytoken: cred.token };
   if (c.momId) body.mom_id = c.momId;
   body.include_children = c.includeChildren;
-  const res = await server.call<WithTokenUpdate>('mytoken_endpoint', 'mytokens', {
+  await server.call('mytoken_endpoint', 'mytokens', {
     method: op === 'add' ? 'POST' : 'DELETE',
     path: '/tags',
     body,
     capability: c.momId ? 'manage_mytokens:tags' : 'tokeninfo:tags',
+    credential: cred,
   });
-  cred.update(res);
 }

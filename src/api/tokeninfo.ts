@@ -1,6 +1,6 @@
 // The tokeninfo endpoint (server-api 4.6): introspection, history, token trees, notifications.
 import type { MytokenServer } from './server.js';
-import type { Credential, HistoryEvent, NotificationsAndCalendars, TokenTree, WithTokenUpdate } from './types.js';
+import type { Credential, HistoryEvent, NotificationsAndCalendars, TokenTree } from './types.js';
 
 /** The capability each action needs (without mom_ids). */
 const CAPABILITY = {
@@ -16,12 +16,12 @@ export type TokeninfoAction = keyof typeof CAPABILITY;
 async function tokeninfo<T>(server: MytokenServer, action: TokeninfoAction, cred: Credential, momIds?: string[]): Promise<T> {
   const body: Record<string, unknown> = { action, mytoken: cred.token };
   if (momIds?.length) body.mom_ids = momIds;
-  const res = await server.call<T & WithTokenUpdate>('tokeninfo_endpoint', 'token information', {
+  const res = await server.call<T>('tokeninfo_endpoint', 'token information', {
     method: 'POST',
     body,
     capability: CAPABILITY[action],
+    credential: cred,
   });
-  cred.update(res);
   return res ?? ({} as T);
 }
 

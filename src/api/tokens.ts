@@ -1,28 +1,29 @@
 // The token endpoints: access tokens, new mytokens (sub-token, transfer code, OIDC flow).
-import type { AccessTokenResponse, AuthCodeFlowStart, MytokenRequest, MytokenResponse } from './types.js';
+import type { AccessTokenResponse, AuthCodeFlowStart, Credential, MytokenRequest, MytokenResponse } from './types.js';
 import type { MytokenServer } from './server.js';
 
 export interface AccessTokenRequest {
-  mytoken: string;
   scopes?: string[];
   audiences?: string[];
   comment?: string;
 }
 
-export async function requestAccessToken(server: MytokenServer, r: AccessTokenRequest, signal?: AbortSignal): Promise<AccessTokenResponse> {
-  const body: Record<string, string> = { grant_type: 'mytoken', mytoken: r.mytoken };
+/** An access token for the credential's mytoken (which may rotate). */
+export async function requestAccessToken(server: MytokenServer, cred: Credential, r: AccessTokenRequest, signal?: AbortSignal): Promise<AccessTokenResponse> {
+  const body: Record<string, string> = { grant_type: 'mytoken', mytoken: cred.token };
   if (r.scopes?.length) body.scope = r.scopes.join(' ');
   if (r.audiences?.length) body.audience = r.audiences.join(' ');
   if (r.comment) body.comment = r.comment;
-  return (await server.call<AccessTokenResponse>('access_token_endpoint', 'access tokens', { method: 'POST', body, signal })) ?? {};
+  return (await server.call<AccessTokenResponse>('access_token_endpoint', 'access tokens', { method: 'POST', body, signal, credential: cred })) ?? {};
 }
 
-export async function requestMytoken(server: MytokenServer, body: MytokenRequest, signal?: AbortSignal): Promise<MytokenResponse> {
-  return (await server.call<MytokenResponse>('mytoken_endpoint', 'mytokens', { method: 'POST', body, signal })) ?? {};
+/** A new mytoken; with `credential`, the request is made with that mytoken (which may rotate). */
+export async function requestMytoken(server: MytokenServer, body: MytokenRequest, opts: { signal?: AbortSignal; credential?: Credential } = {}): Promise<MytokenResponse> {
+  return (await server.call<MytokenResponse>('mytoken_endpoint', 'mytokens', { method: 'POST', body, ...opts })) ?? {};
 }
 
 export async function exchangeTransferCode(server: MytokenServer, code: string, signal?: AbortSignal): Promise<MytokenResponse> {
-  return requestMytoken(server, { grant_type: 'transfer_code', transfer_code: code } as MytokenRequest, signal);
+  return requestMytoken(server, { grant_type: 'transfer_code', transfer_code: code } as MytokenRequest, { signal });
 }
 
 export async function startAuthCodeFlow(server: MytokenServer, body: MytokenRequest, signal?: AbortSignal): Promise<AuthCodeFlowStart> {

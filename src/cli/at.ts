@@ -47,11 +47,7 @@ export function atCommand(ctx: () => Context): Command {
     checkOutputTarget(str(v.out), found);
     const server = c.serverFor(found.token);
     // No abort signal on the request itself: a rotated token must reach the file.
-    const value = await c.useMytoken(found, async (session) => {
-      const res = await requestAccessToken(server, { mytoken: session.token, scopes: list(v.scope), audiences: list(v.aud), comment });
-      session.update(res);
-      return res;
-    });
+    const value = await c.useMytoken(found, (session) => requestAccessToken(server, session, { scopes: list(v.scope), audiences: list(v.aud), comment }));
     if (!value.access_token) throw new MytokenError(`the server ${server.instance} answered without an access token`);
     writeToken(value.access_token, str(v.out));
   });

@@ -126,9 +126,7 @@ export function mtCommand(ctx: () => Context): Command {
       const server = c.serverFor(found.token);
       const value = await c.useMytoken(found, async (session) => {
         const body: MytokenRequest = { ...forGrant(newRequest, 'mytoken'), mytoken: session.token, error_on_restrictions: true };
-        const res = await requestMytoken(server, body);
-        session.update(res);
-        return res;
+        return requestMytoken(server, body, { credential: session });
       });
       writeToken(issuedToken(value, server), out);
       return;
