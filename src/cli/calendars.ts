@@ -8,7 +8,8 @@ import { edited } from '../request/lists.js';
 import { group, leaf } from './command.js';
 import type { Context } from './context.js';
 import { bool, names, str } from './flags.js';
-import { ask, askTags, confirm, confirmDeletion, requireTerminal } from './interactive.js';
+import { ask, confirm } from '../output/prompt.js';
+import { askTags, confirmDeletion, requireTerminal } from './interactive.js';
 
 const idArg = { name: 'calendar-id', what: 'calendar ID' };
 const force = { key: 'force', names: ['-f', '--force'], description: 'do not ask for confirmation' };

@@ -1,6 +1,7 @@
 // Declaring flags the way the upstream client has them (several long names, environment
 // variables, repeatable comma-split values) on top of commander, and reading them back.
 import { type Command, Option } from 'commander';
+import { commaNames } from '../request/lists.js';
 
 export interface FlagSpec {
   /** key in the values read back */
@@ -130,7 +131,7 @@ export function parseBool(v: string): boolean | undefined {
 export const str = (v: FlagValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 export const list = (v: FlagValue | undefined): string[] => (Array.isArray(v) ? v : []);
 /** A repeatable flag's values trimmed, without empty ones. */
-export const names = (v: FlagValue | undefined): string[] => list(v).map((s) => s.trim()).filter(Boolean);
+export const names = (v: FlagValue | undefined): string[] => list(v).flatMap(commaNames);
 export const bool = (v: FlagValue | undefined): boolean => v === true;
 
 /**

@@ -29,5 +29,3 @@ export async function askTags(m: Management, style: Style): Promise<string[]> {
   if (tags.length) err(`\nYour tags: ${style.tags(tags)}\n`);
   return commaNames(await ask('Tags, separated by commas (new ones are created; empty for none)', { default: '' }));
 }
-
-export { ask, confirm };

@@ -9,7 +9,8 @@ import { edited, commaNames } from '../request/lists.js';
 import { group, leaf } from './command.js';
 import type { Context } from './context.js';
 import { bool, type FlagSpec, names, str } from './flags.js';
-import { ask, askTags, confirm, confirmDeletion, requireTerminal } from './interactive.js';
+import { ask, confirm } from '../output/prompt.js';
+import { askTags, confirmDeletion, requireTerminal } from './interactive.js';
 
 const codeArg = { name: 'management-code', what: 'management code' };
 const momId: FlagSpec = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };

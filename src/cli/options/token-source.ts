@@ -1,4 +1,4 @@
-// The token-source flags (--MT, --MT-prompt, --MT-env, --MT-file) shared by every command that needs a mytoken.
+// The token-source flags (--MT, --MT-prompt, --MT-env, --MT-file, and --ssh for the ssh grant) shared by every command that needs a mytoken.
 import type { Command } from 'commander';
 import { splitSshValue } from '../../ssh/argv.js';
 import type { TokenSourceOptions } from '../../tokens/source.js';
@@ -22,20 +22,22 @@ export function addTokenSourceFlags(cmd: Command): Command {
 }
 
 /** The token-source flags given to `cmd`, or else to the group commands above it (`calendars --MT-file F list`). */
-export function readTokenSource(cmd: Command, env: Record<string, string | undefined>): TokenSourceOptions {
+function readHere(cmd: Command, env: Record<string, string | undefined>) {
   const v = readFlags(cmd, tokenSourceFlags, env);
   for (let anc = cmd.parent; anc; anc = anc.parent) {
     const up = readFlags(anc, tokenSourceFlags, env);
     for (const k of Object.keys(v)) v[k] ??= up[k];
   }
+  return v;
+}
+
+export function readTokenSource(cmd: Command, env: Record<string, string | undefined>): TokenSourceOptions {
+  const v = readHere(cmd, env);
   return { mt: str(v.mt), mtPrompt: bool(v.mtPrompt), mtEnv: str(v.mtEnv), mtFile: str(v.mtFile) };
 }
 
 /** The --ssh value given to `cmd` or a group above it, split into ssh's arguments; undefined without --ssh. */
 export function readSshTarget(cmd: Command, env: Record<string, string | undefined>): string[] | undefined {
-  for (let c: Command | null = cmd; c; c = c.parent) {
-    const v = str(readFlags(c, tokenSourceFlags, env).ssh);
-    if (v !== undefined) return splitSshValue(v, env.HOME);
-  }
-  return undefined;
+  const v = str(readHere(cmd, env).ssh);
+  return v === undefined ? undefined : splitSshValue(v, env.HOME);
 }
