@@ -51,7 +51,13 @@ export async function calendarToken(
 // notifications
 
 /** The notification classes (server-api 5.14), each with the classes it includes. */
-export const NOTIFICATION_CLASSES: { name: string; children?: { name: string; children?: { name: string }[] }[] }[] = [
+export interface NotificationClass {
+  name: string;
+  /** the classes it includes */
+  children?: NotificationClass[];
+}
+
+export const NOTIFICATION_CLASSES: NotificationClass[] = [
   { name: 'AT_creations' },
   { name: 'subtoken_creations' },
   { name: 'setting_changes' },

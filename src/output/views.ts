@@ -1,4 +1,5 @@
 // How the information commands show what the server answered (spec cli.md 6, 8, 12).
+import type { NotificationClass } from '../api/notifications.js';
 import type { Calendar, CapabilityEntry, HistoryEvent, Notification, NotificationsAndCalendars, TagRef, TokenTree } from '../api/types.js';
 import type { Model } from './json.js';
 import type { Style } from './style.js';
@@ -193,7 +194,7 @@ export const CONFIGURATION: Model = [
 ];
 
 /** The notification classes as a tree, for the interactive create. */
-export function classList(classes: { name: string; children?: { name: string; children?: { name: string }[] }[] }[]): string {
+export function classList(classes: NotificationClass[]): string {
   let text = '';
   for (const c of classes) {
     text += `  ${c.name}\n`;

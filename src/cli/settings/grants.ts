@@ -15,12 +15,10 @@ import { finishLogin } from '../login.js';
 import { capabilityFlag } from '../options/capabilities.js';
 import { readRestrictionFlags, restrictionFlags } from '../options/restrictions.js';
 
-/** The one positional argument a command needs: none or several is a usage error. */
+/** The command's one positional argument (leaf() has refused none): several are a usage error. */
 function exactlyOne(a: RunArgs, what: string, example: string): string {
-  if (a.cmd.args.length !== 1 || !a.arg) {
-    throw new UsageError(`give exactly one ${what}${a.cmd.args.length > 1 ? `, not ${a.cmd.args.length}` : ''}`, `e.g. ${example}`);
-  }
-  return a.arg;
+  if (a.cmd.args.length > 1) throw new UsageError(`give exactly one ${what}, not ${a.cmd.args.length}`, `e.g. ${example}`);
+  return a.arg!;
 }
 
 function grantCommand(ctx: () => Context, enable: boolean): Command {
