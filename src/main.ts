@@ -1,4 +1,5 @@
-// Builds the command tree and runs it. The only place that sets the exit status.
+// Builds the command tree and runs it. The only place that sets the exit status; src/bin.ts and
+// src/sea.ts (the single binary) start it.
 import { CommanderError } from 'commander';
 import { normalizeArgv } from './cli/argv.js';
 import { Context } from './cli/context.js';
@@ -17,7 +18,8 @@ function statusOf(e: unknown): number {
   return ExitStatus.failure;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command line (without the node and script words) and resolves to its exit status. */
+export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -44,7 +46,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (status) => process.exit(status),
-  () => process.exit(ExitStatus.failure),
-);
+/** Runs the process's command line and exits with its status. */
+export function run(): void {
+  main(process.argv.slice(2)).then(
+    (status) => process.exit(status),
+    () => process.exit(ExitStatus.failure),
+  );
+}

@@ -1,9 +1,6 @@
 // The server's configuration document, fetched once and cached on disk per server.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cachePath, readCacheEntry, writeCacheEntry } from '../cache.js';
 import { MytokenError, UnreachableError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../tokens/files.js';
 import { requestJSON } from './http.js';
 import type { ServerConfiguration } from './types.js';
 
@@ -21,12 +18,6 @@ export function sameIssuer(a: string, b: string): boolean {
   return a.replace(/\/$/, '') === b.replace(/\/$/, '');
 }
 
-export function cacheDir(env: Env): string | undefined {
-  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'mytoken');
-  if (env.HOME) return join(env.HOME, '.cache', 'mytoken');
-  return undefined;
-}
-
 /** max-age of a Cache-Control header, bounded; 0 when it forbids caching or is absent. */
 export function cacheSeconds(cacheControl: string | undefined): number {
   if (!cacheControl) return 0;
@@ -42,18 +33,10 @@ interface CacheEntry {
   document: ServerConfiguration;
 }
 
-function cacheFile(env: Env, url: string): string | undefined {
-  const dir = cacheDir(env);
-  return dir && join(dir, 'discovery', `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.json`);
-}
-
 function readCache(file: string | undefined, url: string, now: number): ServerConfiguration | undefined {
-  if (!file) return undefined;
-  try {
-    const entry = JSON.parse(readFileSync(file, 'utf8')) as CacheEntry;
-    if (entry.url === url && entry.expires > now && entry.document) return entry.document;
-  } catch {
-    /* no cache, or a broken one: fetch */
+  const entry = readCacheEntry<CacheEntry>(file);
+  if (entry?.url === url && typeof entry.expires === 'number' && entry.expires > now && entry.document && typeof entry.document === 'object') {
+    return entry.document;
   }
   return undefined;
 }
@@ -68,7 +51,7 @@ export interface Discovered {
 export async function discover(instance: string, env: Env, opts: { fresh?: boolean } = {}): Promise<Discovered> {
   if (!instance) throw new UsageError('no mytoken server URL given', 'set instance in the config file, or pass --url');
   const url = configurationUrl(instance);
-  const file = cacheFile(env, url);
+  const file = cachePath(env, 'discovery', url);
   if (!opts.fresh) {
     const hit = readCache(file, url, Date.now());
     if (hit) return { config: hit, cached: true };
@@ -79,14 +62,7 @@ export async function discover(instance: string, env: Env, opts: { fresh?: boole
     throw new UnreachableError(`${url} is not a mytoken server configuration document`, 'check the server URL');
   }
   const maxAge = cacheSeconds(res.headers['cache-control'] as string | undefined);
-  if (file && maxAge > 0) {
-    const entry: CacheEntry = { url, expires: Date.now() + maxAge * 1000, document: config };
-    try {
-      writeFileAtomic(file, JSON.stringify(entry), { mode: 0o644, mkdir: true });
-    } catch {
-      /* the cache only saves a request */
-    }
-  }
+  if (maxAge > 0) writeCacheEntry(file, { url, expires: Date.now() + maxAge * 1000, document: config } satisfies CacheEntry);
   return { config, cached: false };
 }
 

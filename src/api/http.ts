@@ -106,7 +106,8 @@ async function sendOnce(method: string, url: string, body: Buffer | undefined, r
     throw new UnreachableError(`not a valid URL: ${url}`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UnreachableError(`not an http(s) URL: ${url}`);
-  const mod = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  // loaded on first use (plain require: the single binary's snapshot has no dynamic import)
+  const mod = (u.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
   const timeout = requestTimeoutMs();
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;

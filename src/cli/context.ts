@@ -7,7 +7,7 @@ import { sshManagement } from '../ssh/manage.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { promptSecret } from '../output/prompt.js';
-import { reportWriteBack } from '../output/terminal.js';
+import { isTerminal, reportWriteBack } from '../output/terminal.js';
 import { type TokenSession, withMytoken } from '../tokens/rotation.js';
 import { issuerOf } from '../tokens/jwt.js';
 import { findMytoken, type FoundToken, NO_TOKEN_HINT, type TokenSourceOptions } from '../tokens/source.js';
@@ -144,7 +144,7 @@ export class Context {
 
   /** Colours and text styles for stdout. */
   style(): Style {
-    return new Style(colorsEnabled(this.env, bool(this.globals().noColor), !!process.stdout.isTTY));
+    return new Style(colorsEnabled(this.env, bool(this.globals().noColor), isTerminal(1)));
   }
 
   /** Like findMytoken, but no mytoken at all is a usage error. */

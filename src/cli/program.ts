@@ -12,7 +12,7 @@ import { profilesCommand, profilesMeta } from './profiles.js';
 import { revokeCommand, revokeMeta } from './revoke.js';
 import { capabilitiesCommand, capabilitiesMeta, configCommand, configMeta, listCommand, listMeta } from './server-info.js';
 import { settingsCommand, settingsMeta } from './settings/index.js';
-import { err, out } from '../output/terminal.js';
+import { err, isTerminal, out } from '../output/terminal.js';
 import { VERSION } from '../version.js';
 
 interface Meta {
@@ -76,6 +76,11 @@ export function buildProgram(ctx: () => Context, argv?: string[]): Command {
       writeOut: out,
       writeErr: err,
       outputError: (s, write) => write(`mytoken: ${s.replace(/^error: /, '')}`),
+      // commander's defaults create process.stdout/stderr to ask; the help has no colours
+      getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : 80),
+      getErrHelpWidth: () => (isTerminal(2) ? process.stderr.columns : 80),
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     })
     .addHelpText('after', '\nDocumentation: README.md of this client (usage of every command, the config file, exit statuses).\n');
   addGlobalFlags(root);

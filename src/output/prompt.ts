@@ -51,7 +51,7 @@ async function readAnswer(): Promise<string | undefined> {
   if (!lines) {
     const state = { queue: [] as string[], waiters: [] as ((l: string | undefined) => void)[], ended: false };
     lines = state;
-    const { createInterface } = await import('node:readline');
+    const { createInterface } = require('node:readline') as typeof import('node:readline');
     const rl = createInterface({ input: process.stdin, terminal: false });
     rl.on('line', (l) => {
       const w = state.waiters.shift();

@@ -1,5 +1,5 @@
 // The only place that writes to the terminal: messages, tokens, the login URL and its QR code.
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import { UsageError, type MytokenError } from '../errors.js';
 import { writeFileAtomic } from '../tokens/files.js';
 import type { WriteBack } from '../tokens/rotation.js';
@@ -19,6 +19,19 @@ function writeAll(fd: number, text: string): void {
 
 export const out = (text: string): void => writeAll(1, text);
 export const err = (text: string): void => writeAll(2, text);
+
+/**
+ * Whether stdout (1) or stderr (2) is a terminal. A terminal is a character device: asking that
+ * first spares creating process.stdout/stderr (~1.5 ms of a start) when output goes to a pipe or file.
+ */
+export function isTerminal(fd: 1 | 2): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return !!(fd === 1 ? process.stdout : process.stderr).isTTY;
+}
 
 /** Writes a token (plus a newline) to stdout, or atomically, mode 0600, to the file `target`. */
 export function writeToken(token: string, target: string | undefined): void {

@@ -1,7 +1,6 @@
 // Running one request of the ssh grant with the system ssh client. The server answers on stdout
 // and always exits 0, so its answer is read for errors; ssh's own failures are told by its status
 // and its message on stderr (which the user sees as it comes).
-import { spawn } from 'node:child_process';
 import { InterruptedError, MytokenError, RefusedError, serverErrorStatus, UnreachableError } from '../errors.js';
 import { sshArgs } from './argv.js';
 
@@ -26,6 +25,9 @@ function sshFailure(target: string[], status: number, stderr: string): MytokenEr
  * without the final newline. An answer in the form of an API error becomes that error.
  */
 export function sshRequest(target: string[], request: string, payload?: unknown, signal?: AbortSignal): Promise<string> {
+  // loaded here, not at start: most runs never use ssh, and the single binary's start-up snapshot
+  // must not hold node:child_process
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn('ssh', sshArgs(target, request, payload), { stdio: ['ignore', 'pipe', 'pipe'] });
     const outChunks: Buffer[] = [];

@@ -1,6 +1,5 @@
 // Token files: atomic writes (temp file + rename, mode 0600) and an exclusive lock per file.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -11,6 +10,8 @@ import { basename, dirname, join } from 'node:path';
 export function writeFileAtomic(path: string, data: string, opts: { mode?: number; mkdir?: boolean } = {}): void {
   const dir = dirname(path);
   if (opts.mkdir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // node:crypto is loaded here, on a write, not at every start
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', opts.mode ?? 0o600);
   try {

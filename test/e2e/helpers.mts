@@ -1,4 +1,5 @@
-// Shared helpers for end-to-end tests: run the built bin/mytoken with a fresh HOME.
+// Shared helpers for end-to-end tests: run the built bin/mytoken (or the single binary, see
+// BINARY) with a fresh HOME.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,18 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const BIN = join(ROOT, 'bin', 'mytoken');
+
+/** The single binary under test: MYTOKEN_TEST_BINARY=1 selects dist/mytoken, another value names one. */
+export const BINARY = process.env.MYTOKEN_TEST_BINARY
+  ? process.env.MYTOKEN_TEST_BINARY === '1'
+    ? join(ROOT, 'dist', 'mytoken')
+    : resolve(process.env.MYTOKEN_TEST_BINARY)
+  : undefined;
+
+/** The program and arguments that run the client under test: bin/mytoken on this Node, or the binary. */
+export function cliCommand(args: string[]): [string, string[]] {
+  return BINARY ? [BINARY, args] : [process.execPath, [BIN, ...args]];
+}
 
 export interface RunResult {
   status: number | null;
@@ -55,7 +68,7 @@ export function baseEnv(home: string, extra: Record<string, string | undefined> 
 /** Starts bin/mytoken without waiting for it (for flows a test has to take part in). */
 export function spawnCli(args: string[], opts: RunOptions = {}): ChildProcess {
   const home = opts.home ?? tempHome();
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(...cliCommand(args), {
     cwd: opts.cwd ?? home,
     env: baseEnv(home, opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],
