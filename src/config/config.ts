@@ -111,10 +111,9 @@ function parseConfigCached(text: string, file: string, env: Record<string, strin
   }
   const { data, lineOf } = parseYaml(text, file);
   const cfg = configFrom(data, file, lineOf);
-  if (data && typeof data === 'object') {
-    const known = Object.fromEntries(KEYS.filter((k) => k in data).map((k) => [k, (data as Record<string, unknown>)[k]]));
-    writeCacheEntry(cache, { file, text, data: known } satisfies ConfigCacheEntry);
-  }
+  // configFrom accepted it: data is a mapping, or nothing (an empty file)
+  const obj = (data ?? {}) as Record<string, unknown>;
+  writeCacheEntry(cache, { file, text, data: Object.fromEntries(KEYS.filter((k) => k in obj).map((k) => [k, obj[k]])) } satisfies ConfigCacheEntry);
   return cfg;
 }
 

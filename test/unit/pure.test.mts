@@ -11,6 +11,7 @@ import { firstLine, replaceFirstLine } from '../../src/tokens/files.js';
 import { decodeJwtPayload, issuerOf, mayRotate } from '../../src/tokens/jwt.js';
 import { wlcgFiles, discoverWlcg } from '../../src/tokens/source.js';
 import { serverErrorStatus } from '../../src/errors.js';
+import { cacheDir, cachePath } from '../../src/cache.js';
 
 const flags = new Map([
   ['MT', { takesValue: true }],
@@ -171,4 +172,21 @@ test('server errors map to the documented exit statuses', () => {
   assert.equal(serverErrorStatus(400, 'invalid_request', 'requested restrictions are not subset of original restrictions'), 3);
   assert.equal(serverErrorStatus(502, ''), 4);
   assert.equal(serverErrorStatus(555, 'oidc_error'), 4);
+});
+
+test('cache files: XDG_CACHE_HOME before HOME; readable, file-name-safe names; long keys shortened with a hash', () => {
+  assert.equal(cacheDir({ XDG_CACHE_HOME: '/x', HOME: '/h' }), '/x/mytoken');
+  assert.equal(cacheDir({ HOME: '/h' }), '/h/.cache/mytoken');
+  assert.equal(cacheDir({}), undefined);
+  assert.equal(cachePath({}, 'discovery', 'https://a'), undefined);
+  assert.equal(
+    cachePath({ HOME: '/h' }, 'discovery', 'https://mytoken.example:8443/.well-known/mytoken-configuration'),
+    '/h/.cache/mytoken/discovery/https_mytoken.example_8443_.well-known_mytoken-configuration.json',
+  );
+  assert.equal(cachePath({ HOME: '/h' }, 'config', '/home/u/.config/mytoken/config.yaml'), '/h/.cache/mytoken/config/_home_u_.config_mytoken_config.yaml.json');
+  const long = (tail: string) => cachePath({ HOME: '/h' }, 'discovery', `https://x.example/${'a'.repeat(200)}${tail}`)!;
+  assert.ok(long('1').length < 140, long('1'));
+  assert.notEqual(long('1'), long('2'), 'keys that differ only after the cut get different files');
+  assert.equal(long('1'), long('1'));
+  assert.ok(!cachePath({ HOME: '/h' }, 'k', '../../etc/passwd')!.slice('/h/.cache/mytoken/k/'.length).includes('/'), 'no path separators from the key');
 });
