@@ -4,27 +4,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LocalServer, startLocalServer } from '../server/index.mjs';
-import { type RunResult, BINARY, run, startLogin } from './helpers.mjs';
+import { type RunResult, BINARY, run, sshShim, startLogin } from './helpers.mjs';
 import { homeWithConfig, jwtPayload, removeHomes } from './stub-server.mjs';
 
 const show = (r: RunResult) => `status ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
-
-/** A folder holding only an `ssh` that runs OpenSSH with the test's config and key (OpenSSH ignores $HOME). */
-function sshOnlyPath(home: string, keyFile: string): string {
-  const bin = join(home, 'bin');
-  mkdirSync(bin);
-  const realSsh = execFileSync('sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim();
-  writeFileSync(
-    join(bin, 'ssh'),
-    `#!/bin/sh\nexec ${realSsh} -F "$HOME/.ssh/config" -i "${keyFile}" -o IdentitiesOnly=yes -o StrictHostKeyChecking=no ` +
-      `-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR "$@"\n`,
-  );
-  chmodSync(join(bin, 'ssh'), 0o755);
-  return bin;
-}
 
 describe('the single binary, with no Node on PATH', { skip: !BINARY && 'runs against the binary only (npm run test:binary)' }, () => {
   let S: LocalServer;
@@ -65,7 +51,7 @@ describe('the single binary, with no Node on PATH', { skip: !BINARY && 'runs aga
     const home = homeWithConfig(S.url, 'use_wlcg_token_discovery: false\n');
     const keyFile = join(home, 'id_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'binary-test', '-f', keyFile]);
-    const env = { PATH: sshOnlyPath(home, keyFile) };
+    const env = { PATH: sshShim(home, keyFile).bin };
     const file = join(home, 'mt.txt');
 
     const login = await startLogin(['MT', '-i', S.issuer, '--capability', 'AT settings', '-o', file], { home, env });

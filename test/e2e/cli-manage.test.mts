@@ -11,11 +11,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
-import { type RunResult, run, startLogin } from './helpers.mjs';
+import { type RunResult, run, sshShim, startLogin } from './helpers.mjs';
 import { assertAccepted, assertRefused, homeWithConfig, jwtPayload, removeHomes, since } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
@@ -622,16 +622,7 @@ test('17.9/108, 110, 112, 113 settings grants enable ssh, ssh add with a real re
 
   // the real OpenSSH client against the local SSH server; OpenSSH ignores $HOME, so a shim adds
   // the test's config file and key (issue 5)
-  const bin = join(t.home, 'bin');
-  mkdirSync(bin);
-  const shim = join(bin, 'ssh');
-  const realSsh = execFileSync('sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim();
-  writeFileSync(
-    shim,
-    `#!/bin/sh\nexec ${realSsh} -F "$HOME/.ssh/config" -i "${keyFile}" -o IdentitiesOnly=yes -o StrictHostKeyChecking=no ` +
-      `-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR "$@"\n`,
-  );
-  chmodSync(shim, 0o755);
+  const { bin, ssh: shim } = sshShim(t.home, keyFile);
   const viaSsh = (...args: string[]) => run(args, { home: t.home, env: { PATH: `${bin}:${process.env.PATH}` } });
   for (const target of ['mytoken-laptop', `-p ${S.sshPort} ${user}@127.0.0.1`, `-p ${S.sshPort} -i ${keyFile} ${user}@127.0.0.1`]) {
     const at = await viaSsh('AT', '--ssh', target, '-s', 'openid');

@@ -1,7 +1,7 @@
 // Shared helpers for end-to-end tests: run the built bin/mytoken (or the single binary, see
 // BINARY) with a fresh HOME.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -139,4 +139,23 @@ export async function startLogin(args: string[], opts: RunOptions & { home: stri
     throw new Error(`${(e as Error).message}\nstatus ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   }
   return { child, done, url, stdoutAtUrl: stdoutSoFar };
+}
+
+/**
+ * A folder `HOME/bin` holding only an `ssh` that runs the real OpenSSH with `HOME/.ssh/config` and
+ * `keyFile` and without host-key checks (OpenSSH ignores $HOME, so tests cannot point it elsewhere).
+ * Returns the folder and the shim.
+ */
+export function sshShim(home: string, keyFile: string): { bin: string; ssh: string } {
+  const bin = join(home, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const ssh = join(bin, 'ssh');
+  const realSsh = execFileSync('sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim();
+  writeFileSync(
+    ssh,
+    `#!/bin/sh\nexec ${realSsh} -F "$HOME/.ssh/config" -i "${keyFile}" -o IdentitiesOnly=yes -o StrictHostKeyChecking=no ` +
+      `-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR "$@"\n`,
+  );
+  chmodSync(ssh, 0o755);
+  return { bin, ssh };
 }
