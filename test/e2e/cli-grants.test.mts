@@ -1,32 +1,20 @@
 // e2e (scripted server): settings grants and settings grants ssh (spec cli.md 8.1, 17.9/107-113).
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './helpers.mjs';
-import { assertFailed, bodyOf, homeWithConfig, removeHomes, settingsMetadata, since, startStubServer, type StubServer } from './stub-server.mjs';
+import { assertFailed, bodyOf, homeWithConfig, OPAQUE_MT, since, stubServerForFile } from './stub-server.mjs';
 
 const GRANTS = '/api/v0/settings/grants';
 const SSH = `${GRANTS}/ssh`;
-const MT = 'opaque-stub-mytoken-0123456789abcdefghijklmnopqrstuvwxyz';
+const MT = OPAQUE_MT;
 // a syntactically valid ed25519 public key line (type name inside the blob)
 const BLOB = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, 7)]).toString('base64');
 const KEY = `ssh-ed25519 ${BLOB} me@laptop`;
 const HOSTCFG = '# Host entry for mytoken\nHost mytoken-laptop\n\tHostName 127.0.0.1\n\tPort 2222\n\tUser U\n';
 
-let stub: StubServer;
-before(async () => {
-  stub = await startStubServer();
-});
-after(async () => {
-  removeHomes();
-  await stub.close();
-});
-beforeEach(() => {
-  stub.reset();
-  stub.on('GET', '/api/v0/settings', { status: 200, body: settingsMetadata(stub.url) });
-});
-
+const stub = stubServerForFile({ settings: true });
 async function cli(args: string[], home = homeWithConfig(stub.url), env: Record<string, string | undefined> = {}) {
   const from = stub.requests.length;
   const r = await run(args, { home, env });

@@ -2,15 +2,12 @@
 // MT list-mytokens, MT tags add|remove and revoke against the scripted stub server (spec cli.md
 // 6.1-6.8, 12, 17.7 statements 87-100 without 98, Appendix B.6/B.7), with the project's exit
 // statuses (2 usage, 1 failure, 3 refused, 4 unreachable) and `mytoken: ` messages.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   type RecordedRequest,
-  type StubServer,
   boxTable,
-  removeHomes,
   rotatingMytoken,
-  startStubServer,
   assertFailed,
   assertRotatedTo,
   assertUntouched,
@@ -18,32 +15,19 @@ import {
   tokenFileFor,
   bodyOf,
   runAgainst,
+  stubServerForFile,
+  OPAQUE_MT,
+  INSUFFICIENT,
 } from './stub-server.mjs';
 
 const TOKENINFO = '/api/v0/tokeninfo';
 const REVOKE = '/api/v0/token/revoke';
 const MYTAGS = '/api/v0/token/my/tags';
-/** an opaque (non-JWT) mytoken; the stub accepts anything */
-const MT = 'opaque-stub-mytoken-0123456789abcdefghijklmnopqrstuvwxyz';
-const INSUFFICIENT = {
-  status: 403,
-  body: { error: 'insufficient_capabilities', error_description: 'The provided token does not have the required capability for this operation' },
-};
+const MT = OPAQUE_MT;
 
-let stub: StubServer;
+const stub = stubServerForFile();
 
 const withTokenFile = (content: string): TokenFile => tokenFileFor(stub.url, content);
-
-before(async () => {
-  stub = await startStubServer();
-});
-
-after(async () => {
-  removeHomes();
-  await stub?.close();
-});
-
-beforeEach(() => stub.reset());
 
 const cli = (args: string[], opts?: Parameters<typeof runAgainst>[2]) => runAgainst(stub, args, opts);
 

@@ -4,17 +4,13 @@
 // class order (Q35 fixed), URL-escaped ids and codes (Q42 fixed), no silent cancel of a delete
 // without a terminal (Q16 fixed), rotation across several requests (Q43 fixed), interactive prompts
 // on stderr, exit statuses 2 (usage), 1 (failure), 3 (refused) and `mytoken: ` messages.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CONFIG_PATH,
   type RecordedRequest,
-  type StubServer,
   boxTable,
-  removeHomes,
   rotatingMytoken,
-  settingsMetadata,
-  startStubServer,
   stubConfiguration,
   assertFailed,
   assertRotatedTo,
@@ -24,35 +20,20 @@ import {
   bodyOf,
   under,
   runAgainst,
+  stubServerForFile,
+  OPAQUE_MT,
+  INSUFFICIENT,
 } from './stub-server.mjs';
 
 const SETTINGS = '/api/v0/settings';
 const TAGS = '/api/v0/settings/tags';
 const NOTIF = '/api/v0/notifications';
 const CAL = '/api/v0/notifications/calendars';
-const MT = 'opaque-stub-mytoken-0123456789abcdefghijklmnopqrstuvwxyz';
-const INSUFFICIENT = {
-  status: 403,
-  body: { error: 'insufficient_capabilities', error_description: 'The provided token does not have the required capability for this operation' },
-};
+const MT = OPAQUE_MT;
 
-let stub: StubServer;
+const stub = stubServerForFile({ settings: true });
 
 const withTokenFile = (content: string): TokenFile => tokenFileFor(stub.url, content);
-
-before(async () => {
-  stub = await startStubServer();
-});
-
-after(async () => {
-  removeHomes();
-  await stub?.close();
-});
-
-beforeEach(() => {
-  stub.reset();
-  stub.on('GET', SETTINGS, { status: 200, body: settingsMetadata(stub.url) });
-});
 
 const cli = (args: string[], opts?: Parameters<typeof runAgainst>[2]) => runAgainst(stub, args, opts);
 

@@ -1,36 +1,23 @@
 // e2e: the server information commands config, capabilities, list providers and profiles against
 // the scripted stub server (spec cli.md 6.9-6.12, 12.2, 17.8 statements 101-106, Appendix B.1),
 // with the project's exit statuses and `mytoken: ` messages.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CONFIG_PATH,
   type RecordedRequest,
-  type StubServer,
   homeWithConfig,
-  removeHomes,
-  startStubServer,
   stubConfiguration,
   unsignedJwt,
   assertFailed,
   runAgainst,
+  stubServerForFile,
 } from './stub-server.mjs';
 
 const PT = '/api/v0/pt';
 const CAPS = '/api/v0/capabilities';
 
-let stub: StubServer;
-
-before(async () => {
-  stub = await startStubServer();
-});
-
-after(async () => {
-  removeHomes();
-  await stub?.close();
-});
-
-beforeEach(() => stub.reset());
+const stub = stubServerForFile();
 
 const cli = (args: string[], opts?: Parameters<typeof runAgainst>[2]) => runAgainst(stub, args, opts);
 

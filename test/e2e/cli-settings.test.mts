@@ -2,17 +2,13 @@
 // stub server (spec cli.md 8.4, 8.5, 17.9 statements 114-118), with the project's decisions: colours
 // are validated as hex (Q44 fixed), tag names are URL-escaped (Q42 fixed), exit statuses 2 (usage),
 // 1 (failure), 3 (refused), 4 (unreachable) and `mytoken: ` messages.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CONFIG_PATH,
   type RecordedRequest,
-  type StubServer,
   boxTable,
-  removeHomes,
   rotatingMytoken,
-  settingsMetadata,
-  startStubServer,
   assertFailed,
   assertRotatedTo,
   assertUntouched,
@@ -21,34 +17,19 @@ import {
   bodyOf,
   under,
   runAgainst,
+  stubServerForFile,
+  OPAQUE_MT,
+  INSUFFICIENT,
 } from './stub-server.mjs';
 
 const SETTINGS = '/api/v0/settings';
 const EMAIL = '/api/v0/settings/email';
 const TAGS = '/api/v0/settings/tags';
-const MT = 'opaque-stub-mytoken-0123456789abcdefghijklmnopqrstuvwxyz';
-const INSUFFICIENT = {
-  status: 403,
-  body: { error: 'insufficient_capabilities', error_description: 'The provided token does not have the required capability for this operation' },
-};
+const MT = OPAQUE_MT;
 
-let stub: StubServer;
+const stub = stubServerForFile({ settings: true });
 
 const withTokenFile = (content: string): TokenFile => tokenFileFor(stub.url, content);
-
-before(async () => {
-  stub = await startStubServer();
-});
-
-after(async () => {
-  removeHomes();
-  await stub?.close();
-});
-
-beforeEach(() => {
-  stub.reset();
-  stub.on('GET', SETTINGS, { status: 200, body: settingsMetadata(stub.url) });
-});
 
 const cli = (args: string[], opts?: Parameters<typeof runAgainst>[2]) => runAgainst(stub, args, opts);
 

@@ -2,21 +2,20 @@
 // 130-132) through the table-printing commands, against the scripted stub server. Tables are
 // box-drawn also when stdout is not a terminal; colours only with a terminal or CLICOLOR_FORCE=1,
 // never with NO_COLOR, CLICOLOR=0 or --no-color.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { type RunResult, baseEnv, cliCommand, run } from './helpers.mjs';
 import {
   type RecordedRequest,
-  type StubServer,
   boxTable,
   displayWidth,
   homeWithConfig,
-  removeHomes,
   settingsMetadata,
   since,
-  startStubServer,
   stripAnsi,
+  stubServerForFile,
+  OPAQUE_MT,
 } from './stub-server.mjs';
 
 const SETTINGS = '/api/v0/settings';
@@ -24,7 +23,7 @@ const TAGS = '/api/v0/settings/tags';
 const TOKENINFO = '/api/v0/tokeninfo';
 const NOTIF = '/api/v0/notifications';
 const CAL = '/api/v0/notifications/calendars';
-const MT = 'opaque-stub-mytoken-0123456789abcdefghijklmnopqrstuvwxyz';
+const MT = OPAQUE_MT;
 
 const ESC = '\x1b';
 const italic = (s: string) => `${ESC}[3m${s}${ESC}[0m`;
@@ -32,16 +31,7 @@ const gray = (s: string) => `${ESC}[38;2;128;128;128m${s}${ESC}[0m`;
 const rgb = (r: number, g: number, b: number, s: string) => `${ESC}[38;2;${r};${g};${b}m${s}${ESC}[0m`;
 const swatch = (r: number, g: number, b: number) => `${ESC}[48;2;${r};${g};${b}m  ${ESC}[0m`;
 
-let stub: StubServer;
-
-before(async () => {
-  stub = await startStubServer();
-});
-
-after(async () => {
-  removeHomes();
-  await stub?.close();
-});
+const stub = stubServerForFile();
 
 /** Every table command of this file gets a scripted answer. */
 function scriptAnswers(): void {
@@ -58,10 +48,7 @@ function scriptAnswers(): void {
   stub.on('GET', NOTIF, { status: 200, body: { notifications: NOTIFICATIONS } });
 }
 
-beforeEach(() => {
-  stub.reset();
-  scriptAnswers();
-});
+beforeEach(scriptAnswers);
 
 type Result = RunResult & { got: RecordedRequest[] };
 

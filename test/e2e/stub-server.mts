@@ -6,6 +6,7 @@ import net, { type AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { after, before, beforeEach } from 'node:test';
 import { type RunResult, run, tempHome, writeConfig } from './helpers.mjs';
 
 export interface RecordedRequest {
@@ -351,4 +352,45 @@ export async function runAgainst(
   const n = stub.requests.length;
   const r = await run(args, { home: opts.home ?? homeWithConfig(stub.url), env: opts.env, input: opts.input });
   return { ...r, got: since(stub.requests, n) };
+}
+
+/** An opaque (non-JWT) mytoken; the stub server accepts anything. */
+export const OPAQUE_MT = 'opaque-stub-mytoken-0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** The server's answer to a mytoken that lacks the capability a request needs. */
+export const INSUFFICIENT = {
+  status: 403,
+  body: { error: 'insufficient_capabilities', error_description: 'The provided token does not have the required capability for this operation' },
+};
+
+/**
+ * The stub server of a test file: listening before the file's tests, reset before each of them
+ * (and then answering the settings metadata, when `settings` is set), closed after them together
+ * with the temporary homes. Call it at the top level of the file.
+ */
+export function stubServerForFile(opts: { settings?: boolean } = {}): StubServer {
+  let real: StubServer | undefined;
+  const started = (): StubServer => real ?? assert.fail('the stub server is used before the tests started it');
+  before(async () => {
+    real = await startStubServer();
+  });
+  after(async () => {
+    removeHomes();
+    await real?.close();
+  });
+  beforeEach(() => {
+    started().reset();
+    if (opts.settings) started().on('GET', '/api/v0/settings', { status: 200, body: settingsMetadata(started().url) });
+  });
+  return {
+    get url() {
+      return started().url;
+    },
+    get requests() {
+      return started().requests;
+    },
+    on: (method, path, reply) => started().on(method, path, reply),
+    reset: () => started().reset(),
+    close: () => started().close(),
+  };
 }
