@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
 import type { LocalServer } from '../server/index.mjs';
@@ -523,8 +525,18 @@ test('4.7.2 POST ssh: grant types, query parameter, encodings, rotation', async 
 
 test('options: ssh false removes the ssh routes (404), sshPort goes into the host config', async () => {
   const off = await startLocalServer({ ssh: false, sshPort: 2022 });
-  const on = await startLocalServer({ sshPort: 40022 });
+  let on: LocalServer | undefined;
   try {
+    // a fixed port may be taken by another test's ephemeral socket: try fresh ones
+    let port = 0;
+    for (let attempt = 0; !on; attempt++) {
+      port = await unusedPort();
+      try {
+        on = await startLocalServer({ sshPort: port });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 4) throw e;
+      }
+    }
     const o = api(off);
     const t = await off.mint({ capabilities: ['settings'] });
     assertError(await o.get(SSH, bearer(t.mytoken)), 404, 'not_found', SSH);
@@ -543,9 +555,18 @@ test('options: ssh false removes the ssh routes (404), sshPort goes into the hos
     const start = assertOk(await n.post(SSH, { grant_type: 'mytoken', mytoken: t2.mytoken, ssh_key: ed25519Key() }));
     await on.approve(start.consent_uri);
     const done = assertOk(await n.post(SSH, { grant_type: 'polling_code', polling_code: start.polling_code }));
-    assert.match(done.ssh_host_config, /\n\tPort 40022\n/);
-    assert.equal(on.sshPort, 40022);
+    assert.match(done.ssh_host_config, new RegExp(`\\n\\tPort ${port}\\n`));
+    assert.equal(on.sshPort, port);
   } finally {
-    await Promise.all([off.close(), on.close()]);
+    await Promise.all([off.close(), on?.close()]);
   }
 });
+
+/** A port that nothing listens on at the moment (the kernel's pick, released at once). */
+async function unusedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
