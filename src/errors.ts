@@ -43,6 +43,18 @@ export class UnreachableError extends MytokenError {
   }
 }
 
+/**
+ * A request got no (complete) answer in time: status 4. `sent` says whether the request had been
+ * handed to the server in full, so the server may have acted on it (rotated a mytoken).
+ */
+export class NoAnswerError extends UnreachableError {
+  readonly sent: boolean;
+  constructor(message: string, sent: boolean, hint?: string) {
+    super(message, hint);
+    this.sent = sent;
+  }
+}
+
 /** The user pressed Ctrl-C: status 130. */
 export class InterruptedError extends MytokenError {
   constructor(message = 'interrupted') {

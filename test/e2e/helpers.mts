@@ -159,3 +159,17 @@ export function sshShim(home: string, keyFile: string): { bin: string; ssh: stri
   chmodSync(ssh, 0o755);
   return { bin, ssh };
 }
+
+/** An unused uid that plays another local user (an attacker) in tests; tests run as root. */
+export const OTHER_UID = 4242;
+
+/**
+ * Runs a shell script as OTHER_UID (uid and gid, no supplementary groups, no capabilities), the
+ * way another local user would act on shared places: returns its stdout, throws when it fails.
+ */
+export function asOtherUser(script: string, cwd?: string): string {
+  return execFileSync('setpriv', ['--reuid', String(OTHER_UID), '--regid', String(OTHER_UID), '--clear-groups', 'sh', '-c', script], {
+    encoding: 'utf8',
+    cwd,
+  });
+}

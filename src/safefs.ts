@@ -1,0 +1,131 @@
+// Reading files the client does not control with limits, and telling whether a file or folder is
+// the user's own. Nothing here prints or exits; problems are thrown as FileProblem (for the caller
+// to name the flag or file) or answered as a reason string.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+
+/** Why a file could not be read safely: `why` completes a sentence "FILE ...". */
+export class FileProblem extends Error {
+  readonly code: string;
+  readonly why: string;
+  constructor(code: string, why: string) {
+    super(why);
+    this.code = code;
+    this.why = why;
+  }
+}
+
+/** Size limits for what the client reads. */
+export const LIMITS = {
+  /** a file holding a mytoken (the token is its first line; more lines are kept) */
+  tokenFile: 64 * 1024,
+  /** one mytoken, as read or as answered by a server */
+  token: 16 * 1024,
+  /** the config file */
+  config: 1024 * 1024,
+  /** a JSON file (--restrictions, --rotation, --profile) */
+  jsonFile: 1024 * 1024,
+  /** a server's reply body */
+  reply: 8 * 1024 * 1024,
+  /** nesting of JSON arrays and objects */
+  jsonDepth: 64,
+} as const;
+
+/** The effective user id, or -1 where there is none (Windows). */
+export function euid(): number {
+  return typeof process.geteuid === 'function' ? process.geteuid() : -1;
+}
+
+const DEV_NULL_RDEV = (1 << 8) | 3;
+
+function kindOf(st: Stats): string | undefined {
+  if (st.isFIFO()) return 'is a named pipe (FIFO), not a file';
+  if (st.isSocket()) return 'is a socket, not a file';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'is a device, not a file';
+  if (st.isDirectory()) return 'is a directory, not a file';
+  return undefined;
+}
+
+function sizeText(n: number): string {
+  return n >= 1024 * 1024 ? `${n / (1024 * 1024)} MiB` : `${n / 1024} KiB`;
+}
+
+export interface ReadOptions {
+  /** refuse a file larger than this many bytes */
+  maxBytes: number;
+  /** do not follow a symlink at the path itself */
+  noFollow?: boolean;
+  /** require the checks of ownProblem (owner, not writable by others, one name) */
+  own?: boolean;
+}
+
+/**
+ * Reads a regular file as UTF-8, at most `maxBytes` of it: a FIFO, socket, device or folder is
+ * refused without blocking on it (/dev/null reads as empty), and a file that is (or grows) larger
+ * than the limit is refused instead of read on. Throws FileProblem; the code of a failed open
+ * (ENOENT, EACCES, ELOOP for a refused symlink) is kept.
+ */
+export function readLimited(path: string, opts: ReadOptions): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    const why: Record<string, string> = {
+      ENOENT: 'does not exist',
+      EACCES: 'cannot be read (permission denied)',
+      ELOOP: 'is a symbolic link, which is not followed here',
+      EISDIR: 'is a directory, not a file',
+    };
+    throw new FileProblem(code, why[code] ?? `cannot be read (${code})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isCharacterDevice() && st.rdev === DEV_NULL_RDEV) return '';
+    const kind = kindOf(st);
+    if (kind) throw new FileProblem('ENOTREG', kind);
+    if (opts.own) {
+      const why = ownProblem(st);
+      if (why) throw new FileProblem('ENOTOWN', why);
+    }
+    if (st.size > opts.maxBytes) throw new FileProblem('E2BIG', `is larger than ${sizeText(opts.maxBytes)}`);
+    // read to the end, but never more than the limit (a file can grow, /proc files say size 0)
+    const buf = Buffer.allocUnsafe(opts.maxBytes + 1);
+    let len = 0;
+    for (;;) {
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+      if (len > opts.maxBytes) throw new FileProblem('E2BIG', `is larger than ${sizeText(opts.maxBytes)}`);
+    }
+    return buf.toString('utf8', 0, len);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Why a file or folder (as stat or lstat saw it) is not safely the user's own, or undefined when it
+ * is: owned by another user, writable by group or others, or (for a file) a second name of a file
+ * (a hard link another user could have made).
+ */
+export function ownProblem(st: Stats, uid = euid()): string | undefined {
+  if (uid >= 0 && st.uid !== uid) return `belongs to another user (uid ${st.uid})`;
+  if (st.mode & 0o022) return `can be changed by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`;
+  if (!st.isDirectory() && st.nlink > 1) return `has ${st.nlink} names (hard links)`;
+  return undefined;
+}
+
+/** Whether `path` is a folder of the user's own: not a symlink, owned by the user, not writable by others. */
+export function isOwnFolder(path: string, uid = euid()): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isDirectory() && !ownProblem(st, uid);
+  } catch {
+    return false;
+  }
+}
+
+/** A token as servers and files must give it: one line of printable ASCII, not too long. */
+export function isTokenText(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= LIMITS.token && /^[\x21-\x7e]+$/.test(v);
+}
