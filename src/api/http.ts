@@ -30,6 +30,11 @@ export function requestTimeoutMs(env: Env = process.env): number {
   return Number.isFinite(v) && v > 0 ? v * 1000 : 20_000;
 }
 
+/** How long a request that may rotate the mytoken waits for its answer once sent (PLACEHOLDER until merged). */
+export function rotatingWaitMs(env: Env = process.env): number {
+  return Math.max(10 * requestTimeoutMs(env), 300_000);
+}
+
 const MAX_REDIRECTS = 10;
 
 function proxyConfigured(env: Env): boolean {

@@ -7,7 +7,8 @@ import { sshManagement } from '../ssh/manage.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { promptSecret } from '../output/prompt.js';
-import { isTerminal, reportWriteBack } from '../output/terminal.js';
+import { isTerminal, reportWriteBack, warn } from '../output/terminal.js';
+import { rotatingWaitMs } from '../api/http.js';
 import { type TokenSession, withMytoken } from '../tokens/rotation.js';
 import { issuerOf } from '../tokens/jwt.js';
 import { findMytoken, type FoundToken, NO_TOKEN_HINT, type TokenSourceOptions } from '../tokens/source.js';
@@ -98,6 +99,7 @@ export class Context {
       env: this.env,
       wlcgDiscovery: this.config().useWlcgTokenDiscovery,
       prompt: () => promptSecret('Mytoken: '),
+      onRefused: (file, why) => warn(`not using ${file} (WLCG token discovery): it ${why}`),
     });
   }
 
@@ -108,7 +110,13 @@ export class Context {
   useMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>): Promise<T> {
     return withMytoken(found, use, {
       signal: this.signal,
+      // a holder may wait for a rotating request's answer that long, and a little more
+      lockTimeoutMs: rotatingWaitMs(this.env) + 60_000,
       onWriteBack: (wb) => {
+        if (!reportWriteBack(wb)) this.writeBackFailed = true;
+      },
+      onRecovered: (file, wb) => {
+        warn(`found the newer mytoken that an interrupted run had received (kept beside ${file}) and used it`);
         if (!reportWriteBack(wb)) this.writeBackFailed = true;
       },
     });

@@ -49,6 +49,11 @@ export function writeToken(token: string, target: string | undefined): void {
   }
 }
 
+/** A warning on stderr: the command goes on. */
+export function warn(text: string): void {
+  err(`mytoken: ${text}\n`);
+}
+
 export function errorMessage(e: MytokenError): string {
   return `mytoken: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`;
 }

@@ -1,9 +1,13 @@
 // Rotation write-back: a rotated mytoken replaces the old one in the file it came from, under the
-// file's lock, before the command prints anything; it is never dropped.
-import { readFileSync } from 'node:fs';
-import { InterruptedError, MytokenError } from '../errors.js';
-import { lockFile, replaceFirstLine, writeFileAtomic } from './files.js';
+// file's lock, before the command prints anything; it is never dropped. The journal beside the
+// file (journal.ts) carries a new version across a process killed before the file was rewritten.
+import { readFileSync, statSync } from 'node:fs';
+import { InterruptedError, MytokenError, MytokenServerError, NoAnswerError, RefusedError, UnreachableError, UsageError } from '../errors.js';
+import { isTokenText } from '../safefs.js';
+import { replaceFirstLine, writeFileAtomic } from './files.js';
+import { fingerprint, isSuccessor, type JournalEntry, readJournal, removeJournal, removeOrphans, writeJournal } from './journal.js';
 import { mayRotate } from './jwt.js';
+import { lockFile, processAlive } from './lock.js';
 import { type FoundToken, rereadToken } from './source.js';
 
 export type WriteBack =
@@ -18,6 +22,7 @@ export type WriteBack =
 export function writeBack(found: FoundToken, newToken: string): WriteBack {
   if (!found.file) return { kind: 'not-stored', token: newToken, origin: found.origin };
   const file = found.file;
+  const named = found.path ?? file;
   try {
     let content = newToken;
     if (found.format === 'first-line') {
@@ -30,16 +35,16 @@ export function writeBack(found: FoundToken, newToken: string): WriteBack {
       }
       content = replaceFirstLine(old, newToken);
     }
-    writeFileAtomic(file, content);
-    return { kind: 'written', file };
+    writeFileAtomic(file, content, { keepMode: true });
+    return { kind: 'written', file: named };
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     const copy = `${file}.rotated-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     try {
       writeFileAtomic(copy, newToken);
-      return { kind: 'failed', file, reason, copy, token: newToken };
+      return { kind: 'failed', file: named, reason, copy, token: newToken };
     } catch {
-      return { kind: 'failed', file, reason, token: newToken };
+      return { kind: 'failed', file: named, reason, token: newToken };
     }
   }
 }
@@ -48,53 +53,127 @@ export function writeBack(found: FoundToken, newToken: string): WriteBack {
 export interface TokenSession {
   /** the version to send now */
   readonly token: string;
+  /** whether using it may make the server rotate it (requests then wait for their answer longer) */
+  readonly mayRotate: boolean;
   /**
    * Takes the `token_update` of a reply, if it has one: the new version is written back at once
-   * and used by every later request.
+   * and used by every later request. A new version that is not a token is refused (status 1).
    */
-  update(reply: { token_update?: { mytoken?: string } } | undefined): void;
+  update(reply: { token_update?: { mytoken?: unknown } } | undefined): void;
 }
 
 export interface UseOptions {
   signal?: AbortSignal;
+  /** how long to wait for another process's lock on the token file */
+  lockTimeoutMs: number;
   /** told about every write-back, as it happens */
   onWriteBack?: (wb: WriteBack) => void;
+  /** told when a new version left by an interrupted run was taken from the journal */
+  onRecovered?: (file: string, wb: WriteBack) => void;
+}
+
+/** A journal's word on the version now in the file: sent by a run that never got the answer. */
+function interruptedUse(entry: JournalEntry | undefined, token: string): JournalEntry | undefined {
+  return entry && entry.using === fingerprint(token) ? entry : undefined;
 }
 
 /**
  * Runs `use` with the mytoken. When the token came from a file and may rotate, the file is locked
  * first and read again, so two processes sharing one rotating token take turns and each uses the
- * newest version; every `token_update` is written back before the next request and before the
- * lock is released, also when a later request fails.
+ * newest version; a new version an interrupted run left in the journal is adopted first; every
+ * `token_update` is journaled and written back before the next request and before the lock is
+ * released, also when a later request fails.
  */
-export async function withMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>, opts: UseOptions = {}): Promise<T> {
-  let lock: Awaited<ReturnType<typeof lockFile>>;
-  let current = found;
-  if (found.file && mayRotate(found.token)) {
-    try {
-      lock = await lockFile(found.file, { signal: opts.signal });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ABORT_ERR') throw new InterruptedError();
-      throw new MytokenError(`could not lock the token file ${found.file}: ${(e as Error).message}`);
-    }
-    current = rereadToken(found);
+export async function withMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>, opts: UseOptions): Promise<T> {
+  const rotating = mayRotate(found.token);
+  if (!found.file || !rotating) return use(plainSession(found, rotating, opts));
+  const file = found.file;
+  const named = found.path ?? file;
+  let lock;
+  try {
+    lock = await lockFile(file, { timeoutMs: opts.lockTimeoutMs, signal: opts.signal });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ABORT_ERR') throw new InterruptedError();
+    throw new MytokenError(`could not lock the token file ${named}: ${(e as Error).message}`);
   }
-  const session: TokenSession = {
+  let keepJournal = false;
+  try {
+    checkOneName(file, named);
+    let current = rereadToken(found);
+    const left = readJournal(file);
+    if (left) {
+      removeOrphans(file, processAlive);
+      if (isSuccessor(left, current.token)) {
+        const wb = writeBack(current, left.new!);
+        current = { ...current, token: left.new! };
+        opts.onRecovered?.(named, wb);
+      }
+    }
+    const suspect = interruptedUse(left, current.token);
+    writeJournal(file, { using: fingerprint(current.token) });
+    const session = plainSession(current, true, opts, (old, next) => {
+      writeJournal(file, { using: fingerprint(next), replaces: fingerprint(old.token), new: next });
+    });
+    try {
+      return await use(session);
+    } catch (e) {
+      if (e instanceof NoAnswerError && e.sent) {
+        keepJournal = true;
+        throw new UnreachableError(
+          `${e.message}; the request used the rotating mytoken in ${named}, so the server may have rotated it, and the answer with the new version never came`,
+          'if the next use of this mytoken is refused, that request used it up: log in again for a new mytoken (mytoken MT)',
+        );
+      }
+      if (suspect && e instanceof MytokenServerError && e.error === 'invalid_token') {
+        throw new RefusedError(
+          `the server no longer accepts the mytoken in ${named}: an earlier run (process ${suspect.pid}, ${suspect.at}) sent this version and ` +
+            'ended before it got the answer, so the server rotated it and the new version was lost',
+          'log in again for a new mytoken (mytoken MT)',
+        );
+      }
+      throw e;
+    }
+  } finally {
+    if (!keepJournal) removeJournal(file);
+    lock?.release();
+  }
+}
+
+/** A file with several names (hard links) cannot be rewritten for all of them at once. */
+function checkOneName(file: string, named: string): void {
+  let links = 1;
+  try {
+    links = statSync(file).nlink;
+  } catch {
+    return;
+  }
+  if (links > 1) {
+    throw new UsageError(
+      `${named} has ${links} names (hard links): a rotated mytoken would be written back under one name only, ` +
+        'and the others would keep a version the server no longer accepts',
+      `give the mytoken a file of its own (cp ${named} ${named}.new && mv ${named}.new ${named}), or use a symbolic link`,
+    );
+  }
+}
+
+function plainSession(found: FoundToken, rotating: boolean, opts: UseOptions, journal?: (old: FoundToken, next: string) => void): TokenSession {
+  let current = found;
+  return {
     get token() {
       return current.token;
     },
+    mayRotate: rotating,
     update(reply) {
       const next = reply?.token_update?.mytoken;
-      if (!next || next === current.token) return;
+      if (next === undefined || next === current.token) return;
+      if (!isTokenText(next)) {
+        throw new MytokenError('the server answered with a rotated mytoken that is not a token (not one line of printable text); nothing was written');
+      }
+      journal?.(current, next);
       const wb = writeBack(current, next);
       current = { ...current, token: next };
       opts.onWriteBack?.(wb);
     },
   };
-  try {
-    return await use(session);
-  } finally {
-    lock?.release();
-  }
 }

@@ -1,7 +1,8 @@
 // Where the mytoken comes from: --MT, --MT-prompt, --MT-env, --MT-file, then WLCG discovery.
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { euid, FileProblem, isTokenText, LIMITS, readLimited } from '../safefs.js';
 import { firstLine } from './files.js';
 
 type Env = Record<string, string | undefined>;
@@ -22,8 +23,13 @@ export type TokenFileFormat = 'first-line' | 'trimmed';
 
 export interface FoundToken {
   token: string;
-  /** the file the token came from: where a rotated token is written back */
+  /**
+   * the real path (symlinks resolved once) of the file the token came from: where it is locked
+   * and where a rotated token is written back, whichever name the user gave
+   */
   file?: string;
+  /** the file as the user or discovery named it, for messages */
+  path?: string;
   format?: TokenFileFormat;
   /** for messages: where the token came from, e.g. "--MT-file tok.txt" */
   origin: string;
@@ -36,27 +42,46 @@ export interface FindOptions {
   prompt: () => Promise<string>;
   /** effective user id, for the WLCG file names */
   uid?: number;
+  /** told about each WLCG file that exists but is not used, and why */
+  onRefused?: (file: string, why: string) => void;
 }
 
 export const NO_TOKEN_HINT =
   'pass one with --MT-file FILE, --MT-env VAR or --MT-prompt, or put it where WLCG token discovery finds it ' +
   '($BEARER_TOKEN, $BEARER_TOKEN_FILE, $XDG_RUNTIME_DIR/bt_u<uid>, /tmp/bt_u<uid>)';
 
+/** The token in a token file's text, or why there is none. */
+export function tokenIn(text: string, format: TokenFileFormat): { token: string } | { why: string } {
+  const token = format === 'first-line' ? firstLine(text) : text.trim();
+  if (!token) return { why: format === 'first-line' ? 'holds no mytoken (its first line is empty)' : 'holds no mytoken (it is empty)' };
+  if (token.length > LIMITS.token) return { why: `holds no mytoken (its ${format === 'first-line' ? 'first line' : 'text'} is longer than ${LIMITS.token / 1024} KiB)` };
+  if (!isTokenText(token)) {
+    return { why: `holds no mytoken (its ${format === 'first-line' ? 'first line' : 'text'} has spaces or control characters)` };
+  }
+  return { token };
+}
+
 /** Reads a token file the user named; every way it can fail is a usage error naming the file. */
 export function readTokenFile(path: string, format: TokenFileFormat, flag: string): string {
   let text: string;
   try {
-    if (statSync(path).isDirectory()) throw new UsageError(`${flag} ${path} is a directory, not a token file`);
-    text = readFileSync(path, 'utf8');
+    text = readLimited(path, { maxBytes: LIMITS.tokenFile });
   } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? (e as Error).message})`;
-    throw new UsageError(`${flag} ${path} ${why}`);
+    if (e instanceof FileProblem) throw new UsageError(`${flag} ${path} ${e.why}`);
+    throw e;
   }
-  const token = format === 'first-line' ? firstLine(text) : text.trim();
-  if (!token) throw new UsageError(`${flag} ${path} holds no mytoken (its first line is empty)`);
-  return token;
+  const got = tokenIn(text, format);
+  if ('why' in got) throw new UsageError(`${flag} ${path} ${got.why}`);
+  return got.token;
+}
+
+/** The real path of an existing file: every name (symlink) of one file gives the same answer. */
+export function realFile(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /**
@@ -83,14 +108,10 @@ export async function findMytoken(opts: TokenSourceOptions, find: FindOptions): 
   if (opts.mtFile !== undefined) {
     if (!opts.mtFile) throw new UsageError('--MT-file was given an empty path');
     const token = readTokenFile(opts.mtFile, 'first-line', '--MT-file');
-    return { token, file: opts.mtFile, format: 'first-line', origin: `--MT-file ${opts.mtFile}` };
+    return { token, file: realFile(opts.mtFile), path: opts.mtFile, format: 'first-line', origin: `--MT-file ${opts.mtFile}` };
   }
-  if (find.wlcgDiscovery) return discoverWlcg(find.env, find.uid ?? effectiveUid());
+  if (find.wlcgDiscovery) return discoverWlcg(find.env, find.uid ?? euid(), find.onRefused);
   return undefined;
-}
-
-export function effectiveUid(): number {
-  return typeof process.geteuid === 'function' ? process.geteuid() : -1;
 }
 
 /** The files WLCG bearer token discovery looks at, in order (mytoken's own mt_u names first). */
@@ -102,17 +123,63 @@ export function wlcgFiles(env: Env, uid: number): string[] {
   return out;
 }
 
-/** WLCG bearer token discovery: $BEARER_TOKEN, then the files of wlcgFiles; missing files are skipped. */
-export function discoverWlcg(env: Env, uid: number): FoundToken | undefined {
+/**
+ * Why a folder is no safe home for a token of ours: another user could replace or remove files
+ * in it. Shared folders with the sticky bit (/tmp) are fine: there only a file's owner may.
+ */
+function folderProblem(dir: string, uid: number): string | undefined {
+  try {
+    const st = statSync(dir);
+    if (uid >= 0 && st.uid !== uid && st.uid !== 0) return `lies in ${dir}, a folder of another user (uid ${st.uid})`;
+    if (st.mode & 0o022 && !(st.mode & 0o1000)) return `lies in ${dir}, which other users can change`;
+    return undefined;
+  } catch {
+    return `lies in ${dir}, which cannot be checked`;
+  }
+}
+
+/**
+ * Reads a file WLCG discovery found, if it is safely the user's: a regular file of the user's own
+ * that others cannot change, in a folder others cannot change (or a sticky one), and not a
+ * symlink another user made. Anyone can put a file at /tmp/bt_u<uid>, so nothing else is used.
+ */
+function readDiscovered(file: string, uid: number): { token: string; real: string } | { why: string } | undefined {
+  let link;
+  try {
+    link = lstatSync(file);
+  } catch {
+    return undefined; // not there: the next place
+  }
+  if (link.isSymbolicLink() && uid >= 0 && link.uid !== uid) return { why: `is a symbolic link made by another user (uid ${link.uid})` };
+  let text: string;
+  try {
+    text = readLimited(file, { maxBytes: LIMITS.tokenFile, own: true });
+  } catch (e) {
+    if (e instanceof FileProblem) return e.code === 'ENOENT' ? { why: 'is a symbolic link to nothing' } : { why: e.why };
+    throw e;
+  }
+  const real = realFile(file);
+  const where = folderProblem(dirname(real), uid);
+  if (where) return { why: where };
+  if (!text.trim()) return undefined; // empty: the next place, as the WLCG rules say
+  const got = tokenIn(text, 'trimmed');
+  return 'why' in got ? got : { token: got.token, real };
+}
+
+/**
+ * WLCG bearer token discovery: $BEARER_TOKEN, then the files of wlcgFiles that are safely the
+ * user's (missing and empty ones are skipped; refused ones are told to `onRefused`).
+ */
+export function discoverWlcg(env: Env, uid: number, onRefused?: (file: string, why: string) => void): FoundToken | undefined {
   if (env.BEARER_TOKEN) return { token: env.BEARER_TOKEN, origin: '$BEARER_TOKEN' };
   for (const file of wlcgFiles(env, uid)) {
-    let token = '';
-    try {
-      token = readFileSync(file, 'utf8').trim();
-    } catch {
+    const got = readDiscovered(file, uid);
+    if (!got) continue;
+    if ('why' in got) {
+      onRefused?.(file, got.why);
       continue;
     }
-    if (token) return { token, file, format: 'trimmed', origin: file };
+    return { token: got.token, file: got.real, path: file, format: 'trimmed', origin: file };
   }
   return undefined;
 }
@@ -121,18 +188,33 @@ export function discoverWlcg(env: Env, uid: number): FoundToken | undefined {
 export function rereadToken(found: FoundToken): FoundToken {
   if (!found.file || !found.format) return found;
   try {
-    const text = readFileSync(found.file, 'utf8');
-    const token = found.format === 'first-line' ? firstLine(text) : text.trim();
-    return token ? { ...found, token } : found;
+    const got = tokenIn(readLimited(found.file, { maxBytes: LIMITS.tokenFile }), found.format);
+    return 'token' in got ? { ...found, token: got.token } : found;
   } catch {
     return found;
+  }
+}
+
+/** Whether `out` names the file `real` (an existing real path): by inode, or by its real folder. */
+export function sameFile(out: string, real: string): boolean {
+  try {
+    const a = statSync(out);
+    const b = statSync(real);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    /* `out` does not exist (yet): compare where it would be */
+  }
+  try {
+    return join(realpathSync(dirname(out)), basename(out)) === real;
+  } catch {
+    return false;
   }
 }
 
 /** Refuses an output file that is the file the mytoken came from: writing there would lose it. */
 export function checkOutputTarget(out: string | undefined, found: FoundToken | undefined): void {
   if (!out || !found?.file || out === '-' || out === '/dev/stdout') return;
-  if (resolve(out) === resolve(found.file)) {
+  if (sameFile(out, found.file)) {
     throw new UsageError(`-o ${out} is the file the mytoken comes from; writing there would lose the mytoken`, 'write the new token to another file');
   }
 }

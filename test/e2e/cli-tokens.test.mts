@@ -2,7 +2,7 @@
 // (spec cli.md 17.3 statements 28-33 and 36-41), plus two processes sharing one rotating token.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
 import { run } from './helpers.mjs';
@@ -171,12 +171,13 @@ test('17.3/33 BEARER_TOKEN_FILE with "  tok \\n" sends the trimmed token', async
 
 // ---- rotation write-back ----------------------------------------------------------------------
 
-test('17.3/36 rotation with --MT-file: the file holds exactly the new token (0600), stdout only the access token', async () => {
+test('17.3/36 rotation with --MT-file: the file holds exactly the new token and keeps its mode (7.4), stdout only the access token', async () => {
   const home = homeFor();
   const dir = tokenDir(home);
   const f = join(dir, 'mt');
   const old = await rotating();
   writeFileSync(f, old);
+  chmodSync(f, 0o640);
   const r = await run(['AT', '--MT-file', f], { home });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, oneLine);
@@ -187,7 +188,7 @@ test('17.3/36 rotation with --MT-file: the file holds exactly the new token (060
   assert.ok(p1, `the file does not hold a JWT: ${JSON.stringify(now)}`);
   assert.equal(p1.jti, p0.jti, 'not a new version of the same mytoken');
   assert.equal(p1.seq_no, (p0.seq_no as number) + 1);
-  assert.equal(mode(f), 0o600);
+  assert.equal(mode(f), 0o640, 'the group bits the user gave the file are kept');
   assert.deepEqual(listDir(dir), ['mt'], 'stray temp or lock files');
 
   // the old version is refused now, the new one works (and rotates again)
@@ -236,7 +237,7 @@ test('17.3/38 rotation of a token discovered in BEARER_TOKEN_FILE rewrites that 
   const dir = tokenDir(home);
   const f = join(dir, 'bt');
   const old = await rotating();
-  writeFileSync(f, `${old}\n`);
+  writeFileSync(f, `${old}\n`, { mode: 0o600 });
   const r = await run(['AT'], { home, env: { BEARER_TOKEN_FILE: f } });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, oneLine);

@@ -1,0 +1,95 @@
+// The rotation journal of a token file (`.NAME.rotation` beside it, 0600): which version of the
+// mytoken a process is using, and, as soon as a reply rotated it, the new version, before the
+// token file itself is rewritten. A later process (holding the file's lock) reads a journal left
+// by one that ended too early: it adopts a new version that never reached the file, and knows
+// when the version in the file was sent by a request whose answer never came.
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readLimited } from '../safefs.js';
+import { decodeJwtPayload } from './jwt.js';
+import { unlinkQuietly, writeFileAtomic } from './files.js';
+import { isTokenText } from '../safefs.js';
+
+export interface JournalEntry {
+  v: 1;
+  pid: number;
+  /** ISO time of the entry */
+  at: string;
+  /** fingerprint of the version in use */
+  using: string;
+  /** after a rotation: fingerprint of the version it replaced, and the new version */
+  replaces?: string;
+  new?: string;
+}
+
+export function journalPath(file: string): string {
+  return join(dirname(file), `.${basename(file)}.rotation`);
+}
+
+/** A short fingerprint of a token: tells versions apart without keeping the token. */
+export function fingerprint(token: string): string {
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(token).digest('hex').slice(0, 32);
+}
+
+/** Records the state of `file`'s mytoken; `sync` when the entry holds a new version. Never throws. */
+export function writeJournal(file: string, entry: Omit<JournalEntry, 'v' | 'pid' | 'at'>): boolean {
+  const full: JournalEntry = { v: 1, pid: process.pid, at: new Date().toISOString(), ...entry };
+  try {
+    writeFileAtomic(journalPath(file), `${JSON.stringify(full)}\n`, { sync: entry.new !== undefined });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function removeJournal(file: string): void {
+  unlinkQuietly(journalPath(file));
+}
+
+/** The journal left beside `file`, if there is one of ours (own file, not a link, well formed). */
+export function readJournal(file: string): JournalEntry | undefined {
+  let text: string;
+  try {
+    text = readLimited(journalPath(file), { maxBytes: 64 * 1024, noFollow: true, own: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    const e = JSON.parse(text) as Partial<JournalEntry>;
+    if (e.v !== 1 || typeof e.pid !== 'number' || typeof e.using !== 'string' || typeof e.at !== 'string') return undefined;
+    if (e.new !== undefined && (!isTokenText(e.new) || typeof e.replaces !== 'string')) return undefined;
+    return e as JournalEntry;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the journal's new version is the successor of `current` (the version in the file): it
+ * replaced exactly that version, and for JWTs it is the same mytoken with a higher `seq_no`.
+ */
+export function isSuccessor(entry: JournalEntry, current: string): boolean {
+  if (!entry.new || entry.new === current || entry.replaces !== fingerprint(current)) return false;
+  const a = decodeJwtPayload(current);
+  const b = decodeJwtPayload(entry.new);
+  if (!a || !b) return !a && !b;
+  return a.jti === b.jti && typeof a.seq_no === 'number' && typeof b.seq_no === 'number' && b.seq_no > a.seq_no;
+}
+
+/** Removes temp files of `file`, its lock and its journal that a process killed while writing left. */
+export function removeOrphans(file: string, alive: (pid: number) => boolean): void {
+  const dir = dirname(file);
+  const base = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const temp = new RegExp(`^(?:\\.${base}\\.|\\.${base}\\.lock\\.|\\.\\.${base}\\.rotation\\.)(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = temp.exec(name);
+    if (m && !alive(Number(m[1]))) unlinkQuietly(join(dir, name));
+  }
+}
