@@ -13,5 +13,9 @@ const files = dirs.flatMap((d) => {
 });
 const extra = process.argv.slice(2);
 const selected = extra.length ? files.filter((f) => extra.some((e) => f.includes(e))) : files;
+if (selected.length === 0) {
+  console.error(`no test file matches ${extra.join(' ')}`);
+  process.exit(1);
+}
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...selected], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -9,6 +9,7 @@ import { addFlags, type FlagSpec, list, readFlags, str } from './flags.js';
 import { addTokenSourceFlags, readSshTarget, readTokenSource } from './options/token-source.js';
 import { sshRequest } from '../ssh/run.js';
 import { helpIfAsked } from './help.js';
+import { isTokenText } from '../safefs.js';
 
 const flags: FlagSpec[] = [
   { key: 'scope', names: ['-s', '--scope'], value: 'SCOPE', repeatable: true, description: 'scope to request', defaultText: 'every scope the mytoken allows' },
@@ -39,7 +40,7 @@ export function atCommand(ctx: () => Context): Command {
       if (list(v.aud).length) payload.audience = list(v.aud).join(' ');
       if (comment) payload.comment = comment;
       const token = await sshRequest(ssh, 'AT', payload, c.signal);
-      if (!token || /\s/.test(token)) throw new MytokenError(`the ssh server answered with something that is not an access token: ${token.split('\n')[0]}`);
+      if (!isTokenText(token)) throw new MytokenError(`the ssh server answered with something that is not an access token: ${String(token).split('\n')[0]}`);
       writeToken(token, str(v.out));
       return;
     }
@@ -48,7 +49,13 @@ export function atCommand(ctx: () => Context): Command {
     const server = c.serverFor(found.token);
     // No abort signal on the request itself: a rotated token must reach the file.
     const value = await c.useMytoken(found, (session) => requestAccessToken(server, session, { scopes: list(v.scope), audiences: list(v.aud), comment }));
-    if (!value.access_token) throw new MytokenError(`the server ${server.instance} answered without an access token`);
+    if (!isTokenText(value.access_token)) {
+      throw new MytokenError(
+        value.access_token === undefined
+          ? `the server ${server.instance} answered without an access token`
+          : `the server ${server.instance} answered with something that is not an access token (not one line of printable text)`,
+      );
+    }
     writeToken(value.access_token, str(v.out));
   });
   return cmd;

@@ -6,6 +6,7 @@ import type { MytokenRequest, MytokenResponse } from '../api/types.js';
 import { resolveProvider } from '../config/config.js';
 import { MytokenError, UsageError } from '../errors.js';
 import { writeToken } from '../output/terminal.js';
+import { isTokenText } from '../safefs.js';
 import { finishLogin } from './login.js';
 import { forGrant, newTokenRequest, withDefaultCapabilities, type NewTokenOptions, parseCapabilities } from '../request/mytoken.js';
 import { capabilityFlag } from './options/capabilities.js';
@@ -61,6 +62,7 @@ const lastFlags: FlagSpec[] = [
 function issuedToken(res: MytokenResponse, server: MytokenServer): string {
   const t = res.mytoken || res.transfer_code;
   if (!t) throw new MytokenError(`the server ${server.instance} answered without a mytoken`);
+  if (!isTokenText(t)) throw new MytokenError(`the server ${server.instance} answered with a mytoken that is not a token (not one line of printable text)`);
   return t;
 }
 
@@ -114,7 +116,7 @@ export function mtCommand(ctx: () => Context): Command {
     const ssh = readSshTarget(cmd, c.env);
     if (ssh) {
       const token = await sshRequest(ssh, 'MT', forGrant(newRequest, 'ssh'), c.signal);
-      if (!token || /\s/.test(token)) throw new MytokenError(`the ssh server answered with something that is not a mytoken: ${token.split('\n')[0]}`);
+      if (!isTokenText(token)) throw new MytokenError(`the ssh server answered with something that is not a mytoken: ${String(token).split('\n')[0]}`);
       writeToken(token, out);
       return;
     }

@@ -126,6 +126,7 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
         );
       }
       if (suspect && e instanceof MytokenServerError && e.error === 'invalid_token') {
+        keepJournal = true; // later runs explain the refusal the same way
         throw new RefusedError(
           `the server no longer accepts the mytoken in ${named}: an earlier run (process ${suspect.pid}, ${suspect.at}) sent this version and ` +
             'ended before it got the answer, so the server rotated it and the new version was lost',

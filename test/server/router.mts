@@ -51,6 +51,8 @@ export interface RecordedRequest {
   headers: import('node:http').IncomingHttpHeaders;
   body: string;
   time: number;
+  /** when the reply was handed to the connection (Date.now()), once it was */
+  answered?: number;
 }
 
 type Handler = (ctx: ServerContext, req: Req, res: ServerResponse) => Promise<void>;
@@ -181,6 +183,7 @@ export function createListener(getCtx: () => ServerContext | undefined, recorded
       time: Date.now(),
     };
     recorded.push(entry);
+    res.on('finish', () => (entry.answered = Date.now()));
     readBody(req)
       .then(async (body) => {
         entry.body = body;
