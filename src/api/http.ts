@@ -72,6 +72,7 @@ export function redirectAllowed(from: string | URL, to: string | URL): boolean {
 
 /** One request's time, shared by its hops (redirects): see HttpRequest.patientAfterSend. */
 interface Deadline {
+  /** performance.now() at the start: a monotonic clock, unmoved by changes of the system time */
   start: number;
   timeoutMs: number;
   /** when a request handed over in full gives up: max(timeout, patientAfterSend.waitMs) */
@@ -114,7 +115,7 @@ export class Hop {
   watch(where: string, end: (e: NoAnswerError) => void): () => void {
     const d = this.deadline;
     const tick = () => {
-      const now = Date.now();
+      const now = performance.now();
       if (now < d.start + d.timeoutMs) return void (timer = setTimeout(tick, d.start + d.timeoutMs - now));
       if (!this.handedOver || now >= d.start + d.patientMs) return end(this.noAnswer(where));
       if (!d.toldSlow) {
@@ -127,7 +128,7 @@ export class Hop {
       }
       timer = setTimeout(tick, d.start + d.patientMs - now);
     };
-    let timer = setTimeout(tick, Math.max(0, d.start + d.timeoutMs - Date.now()));
+    let timer = setTimeout(tick, Math.max(0, d.start + d.timeoutMs - performance.now()));
     return () => clearTimeout(timer);
   }
 
@@ -174,7 +175,7 @@ const MAX_REDIRECTS = 10;
 export async function send(req: HttpRequest): Promise<HttpResponse> {
   const timeoutMs = requestTimeoutMs();
   const patient = req.patientAfterSend;
-  const deadline: Deadline = { start: Date.now(), timeoutMs, patientMs: Math.max(timeoutMs, patient?.waitMs ?? 0), onSlow: patient?.onSlow, toldSlow: false };
+  const deadline: Deadline = { start: performance.now(), timeoutMs, patientMs: Math.max(timeoutMs, patient?.waitMs ?? 0), onSlow: patient?.onSlow, toldSlow: false };
   let { method, url } = req;
   let body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
   for (let hop = 0; ; hop++) {
@@ -185,12 +186,8 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
     const location = res.headers.location;
     if (res.status < 300 || res.status >= 400 || res.status === 304 || !location) return res;
     if (hop >= MAX_REDIRECTS) throw new UnreachableError(`too many redirects from ${req.url}`);
-    let next: string;
-    try {
-      next = new URL(String(location), url).href;
-    } catch {
-      throw new UnreachableError(`${url} redirects to ${JSON.stringify(String(location))}, which is not a URL`, 'check the server URL');
-    }
+    if (!URL.canParse(String(location), url)) throw new UnreachableError(`${url} redirects to ${JSON.stringify(String(location))}, which is not a URL`, 'check the server URL');
+    const next = new URL(String(location), url).href;
     if (!redirectAllowed(url, next)) {
       throw new UnreachableError(
         `${url} redirects to ${next}, which is not the same server: not followed, so that no token goes there`,

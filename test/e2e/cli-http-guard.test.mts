@@ -448,10 +448,10 @@ test('11.10 an ordinary timeout after the request was sent: NoAnswerError sent=t
   }
 });
 
-test('11.10 patient wait: a request never handed over in full (32 MiB to a server that does not read) ends at the timeout with sent=false', async () => {
+test('11.10 patient wait: a request never handed over in full (64 MiB to a server that does not read) ends at the timeout with sent=false', async () => {
   const srv = await startSilentServer();
   try {
-    const o = await sendFromScript(srv.url, { waitMs: 5000, bodyBytes: 32 * MiB, env: { MYTOKEN_HTTP_TIMEOUT: '1' } });
+    const o = await sendFromScript(srv.url, { waitMs: 5000, bodyBytes: 64 * MiB, env: { MYTOKEN_HTTP_TIMEOUT: '1' } });
     assert.equal(o.name, 'NoAnswerError', JSON.stringify({ ...o, message: o.message }));
     assert.equal(o.sent, false);
     assert.match(o.message!, /within 1 s/);
