@@ -1,7 +1,11 @@
-// HTTP for the mytoken server: node:http/https directly (cheap to start), undici only behind a proxy.
+// HTTP for the mytoken server: node:http/https directly (cheap to start), undici only behind a proxy
+// (proxy.ts). Every request has one deadline, its reply is read up to LIMITS.reply, and redirects
+// are followed only on the server's own origin, so a mytoken is never sent anywhere else.
 import type { IncomingHttpHeaders } from 'node:http';
-import { InterruptedError, MytokenServerError, UnreachableError } from '../errors.js';
+import { InterruptedError, MytokenServerError, NoAnswerError, UnreachableError, UsageError } from '../errors.js';
+import { LIMITS } from '../safefs.js';
 import { USER_AGENT } from '../version.js';
+import { proxyFor, sendViaProxy } from './proxy.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -12,6 +16,13 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** a successful reply that is not JSON (`Created` as text/plain) counts as no payload */
   textIsEmpty?: boolean;
+  /**
+   * For a request the server may act on irrevocably (one that rotates a mytoken): the ordinary
+   * timeout applies until the request has been handed over in full; from then on the answer is
+   * awaited until `waitMs` after the start (if that is longer), and `onSlow(timeout seconds)` is
+   * called once when the ordinary timeout passes meanwhile.
+   */
+  patientAfterSend?: { waitMs: number; onSlow?: (seconds: number) => void };
 }
 
 export interface HttpResponse {
@@ -24,10 +35,135 @@ export interface HttpResponse {
 
 type Env = Record<string, string | undefined>;
 
-/** Seconds a request may take; MYTOKEN_HTTP_TIMEOUT overrides the 20 s default. */
+const MAX_TIMEOUT_SECONDS = 86_400;
+
+/** Milliseconds a request may take: MYTOKEN_HTTP_TIMEOUT (seconds, up to a day), 20 s when unset or empty. */
 export function requestTimeoutMs(env: Env = process.env): number {
-  const v = Number(env.MYTOKEN_HTTP_TIMEOUT);
-  return Number.isFinite(v) && v > 0 ? v * 1000 : 20_000;
+  const raw = env.MYTOKEN_HTTP_TIMEOUT;
+  if (raw === undefined || raw === '') return 20_000;
+  const seconds = /^(\d+(\.\d*)?|\.\d+)$/.test(raw) ? Number(raw) : NaN;
+  if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
+    throw new UsageError(
+      `MYTOKEN_HTTP_TIMEOUT is ${JSON.stringify(raw)}, not a number of seconds above 0 and up to ${MAX_TIMEOUT_SECONDS} (one day)`,
+      'set it to the seconds a request may take (for example 60 or 0.5), or unset it for the default of 20',
+    );
+  }
+  return Math.ceil(seconds * 1000);
+}
+
+/** How long a request that may rotate a mytoken waits for its answer once sent: 10 timeouts, at least 5 minutes. */
+export function rotatingWaitMs(env: Env = process.env): number {
+  return Math.max(10 * requestTimeoutMs(env), 300_000);
+}
+
+/**
+ * Whether a redirect from `from` to `to` may be followed: only to the same origin, so that no
+ * mytoken, access token or polling code goes to another server. http to https on the same host
+ * name (default https port) is allowed too: servers send plain-http visitors to their https
+ * address, and that only ever makes the same host's traffic more protected. https to http never.
+ */
+export function redirectAllowed(from: string | URL, to: string | URL): boolean {
+  if (!URL.canParse(from) || !URL.canParse(to)) return false;
+  const [a, b] = [new URL(from), new URL(to)];
+  if (b.protocol !== 'http:' && b.protocol !== 'https:') return false;
+  if (a.origin === b.origin) return true;
+  return a.protocol === 'http:' && b.protocol === 'https:' && a.hostname === b.hostname && b.port === '';
+}
+
+/** One request's time, shared by its hops (redirects): see HttpRequest.patientAfterSend. */
+interface Deadline {
+  /** performance.now() at the start: a monotonic clock, unmoved by changes of the system time */
+  start: number;
+  timeoutMs: number;
+  /** when a request handed over in full gives up: max(timeout, patientAfterSend.waitMs) */
+  patientMs: number;
+  onSlow?: (seconds: number) => void;
+  toldSlow: boolean;
+}
+
+const WHY: Record<string, string> = {
+  ECONNREFUSED: 'connection refused', ENOTFOUND: 'host name not found', EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset', EHOSTUNREACH: 'host unreachable', ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'timed out', UND_ERR_CONNECT_TIMEOUT: 'timed out', UND_ERR_SOCKET: 'the connection was closed',
+};
+
+/** One attempt (hop) of a request: what a transport sends, and the deadline, limit and errors it applies. */
+export class Hop {
+  readonly target: URL;
+  /** the request has been handed over in full: the server may have acted on it */
+  private handedOver = false;
+  constructor(
+    readonly method: string,
+    /** the URL as given (HttpResponse.url) */
+    readonly url: string,
+    readonly body: Buffer | undefined,
+    readonly headers: Record<string, string>,
+    readonly signal: AbortSignal | undefined,
+    private readonly deadline: Deadline,
+  ) {
+    if (!URL.canParse(url)) throw new UnreachableError(`not a valid URL: ${url}`);
+    this.target = new URL(url);
+    if (this.target.protocol !== 'http:' && this.target.protocol !== 'https:') throw new UnreachableError(`not an http(s) URL: ${url}`);
+  }
+
+  /** The request has been handed over in full. */
+  sent(): void {
+    this.handedOver = true;
+  }
+
+  /** Calls `end` with a NoAnswerError when the time is up; returns the function that stops watching. */
+  watch(where: string, end: (e: NoAnswerError) => void): () => void {
+    const d = this.deadline;
+    const tick = () => {
+      const now = performance.now();
+      if (now < d.start + d.timeoutMs) return void (timer = setTimeout(tick, d.start + d.timeoutMs - now));
+      if (!this.handedOver || now >= d.start + d.patientMs) return end(this.noAnswer(where));
+      if (!d.toldSlow) {
+        d.toldSlow = true;
+        try {
+          d.onSlow?.(d.timeoutMs / 1000);
+        } catch {
+          /* the caller's notice must not end the wait */
+        }
+      }
+      timer = setTimeout(tick, d.start + d.patientMs - now);
+    };
+    let timer = setTimeout(tick, Math.max(0, d.start + d.timeoutMs - performance.now()));
+    return () => clearTimeout(timer);
+  }
+
+  private noAnswer(where: string, why = ''): NoAnswerError {
+    if (!this.handedOver) {
+      return new NoAnswerError(`no answer from ${where} within ${this.deadline.timeoutMs / 1000} s${why}`, false, 'the server may be down or overloaded; try again later');
+    }
+    const s = this.deadline.patientMs / 1000;
+    return new NoAnswerError(`no answer from ${where} within ${s} s${why}; the request had been sent in full`, true, 'the server or a proxy in front of it may be overloaded');
+  }
+
+  /** The reply is larger than the client reads (LIMITS.reply). */
+  tooLarge(): UnreachableError {
+    const limit = `${LIMITS.reply / 1024 / 1024} MiB`;
+    return new UnreachableError(`the reply of ${this.target.origin} is larger than ${limit}, more than the client reads`, 'check that the URL points to a mytoken server');
+  }
+
+  /**
+   * A transport failure reaching `where` (the origin, or "origin through the proxy P"): status 4;
+   * a NoAnswerError when it timed out or came after the request was handed over in full.
+   */
+  failure(where: string, e: unknown): UnreachableError {
+    const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+    const code = err.code ?? err.cause?.code;
+    const reason = (code && WHY[code]) || (code ? `${code}: ${err.message}` : err.message);
+    if (code && /TIMEOUT|ETIMEDOUT/.test(code)) return this.noAnswer(where, ` (${reason})`);
+    if (this.handedOver) {
+      return new NoAnswerError(`no complete answer from ${where} (${reason}); the request had been sent in full`, true, 'the server or a proxy in front of it may have a problem');
+    }
+    const tls = /CERT|SSL|TLS|SELF_SIGNED/i.test(code ?? '') ? ' (TLS certificate check failed)' : '';
+    return new UnreachableError(
+      `could not reach ${where}: ${reason}${tls}`,
+      'check the server URL (--url, MYTOKEN_URL, instance in the config file) and your network or proxy settings',
+    );
+  }
 }
 
 /** How long a request that may rotate the mytoken waits for its answer once sent (PLACEHOLDER until merged). */
@@ -37,27 +173,37 @@ export function rotatingWaitMs(env: Env = process.env): number {
 
 const MAX_REDIRECTS = 10;
 
-function proxyConfigured(env: Env): boolean {
-  return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => !!env[k]);
-}
-
-/** Sends one request, following redirects. Transport failures become UnreachableError. */
+/**
+ * Sends one request, following redirects on the same origin. Transport failures, timeouts and
+ * replies over the size limit become UnreachableError (NoAnswerError for timeouts).
+ */
 export async function send(req: HttpRequest): Promise<HttpResponse> {
+  const timeoutMs = requestTimeoutMs();
+  const patient = req.patientAfterSend;
+  const deadline: Deadline = { start: performance.now(), timeoutMs, patientMs: Math.max(timeoutMs, patient?.waitMs ?? 0), onSlow: patient?.onSlow, toldSlow: false };
   let { method, url } = req;
   let body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
   for (let hop = 0; ; hop++) {
-    const res = await sendOnce(method, url, body, req);
+    if (req.signal?.aborted) throw new InterruptedError();
+    const h = new Hop(method, url, body, headersFor(body, req), req.signal, deadline);
+    const proxy = proxyFor(h.target, process.env);
+    const res = await (proxy ? sendViaProxy(proxy, h) : sendDirect(h));
     const location = res.headers.location;
-    if (res.status >= 300 && res.status < 400 && res.status !== 304 && location) {
-      if (hop >= MAX_REDIRECTS) throw new UnreachableError(`too many redirects from ${req.url}`);
-      url = new URL(location, url).href;
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-        method = 'GET';
-        body = undefined;
-      }
-      continue;
+    if (res.status < 300 || res.status >= 400 || res.status === 304 || !location) return res;
+    if (hop >= MAX_REDIRECTS) throw new UnreachableError(`too many redirects from ${req.url}`);
+    if (!URL.canParse(String(location), url)) throw new UnreachableError(`${url} redirects to ${JSON.stringify(String(location))}, which is not a URL`, 'check the server URL');
+    const next = new URL(String(location), url).href;
+    if (!redirectAllowed(url, next)) {
+      throw new UnreachableError(
+        `${url} redirects to ${next}, which is not the same server: not followed, so that no token goes there`,
+        'use the URL of the mytoken server itself (--url, MYTOKEN_URL, instance in the config file); if it has moved, its new URL',
+      );
     }
-    return res;
+    url = next;
+    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+    }
   }
 }
 
@@ -71,101 +217,43 @@ function headersFor(body: Buffer | undefined, req: HttpRequest): Record<string, 
   return h;
 }
 
-function describeTransportError(url: string, e: unknown): UnreachableError {
-  const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  const code = err.code ?? err.cause?.code;
-  const origin = (() => {
-    try {
-      return new URL(url).origin;
-    } catch {
-      return url;
-    }
-  })();
-  const why: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ENOTFOUND: 'host name not found',
-    EAI_AGAIN: 'host name lookup failed',
-    ECONNRESET: 'connection reset',
-    ETIMEDOUT: 'timed out',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-    UND_ERR_CONNECT_TIMEOUT: 'timed out',
-    UND_ERR_HEADERS_TIMEOUT: 'timed out',
-    UND_ERR_BODY_TIMEOUT: 'timed out',
-  };
-  const reason = (code && why[code]) || (code ? `${code}: ${err.message}` : err.message);
-  const tls = /CERT|SSL|TLS|SELF_SIGNED/i.test(code ?? '') ? ' (TLS certificate check failed)' : '';
-  return new UnreachableError(
-    `could not reach ${origin}: ${reason}${tls}`,
-    'check the server URL (--url, MYTOKEN_URL, instance in the config file) and your network or proxy settings',
-  );
-}
-
-async function sendOnce(method: string, url: string, body: Buffer | undefined, req: HttpRequest): Promise<HttpResponse> {
-  if (req.signal?.aborted) throw new InterruptedError();
-  if (proxyConfigured(process.env)) return sendViaProxy(method, url, body, req);
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UnreachableError(`not a valid URL: ${url}`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UnreachableError(`not an http(s) URL: ${url}`);
+/** One hop with node:http/https. */
+function sendDirect(hop: Hop): Promise<HttpResponse> {
   // loaded on first use (plain require: the single binary's snapshot has no dynamic import)
-  const mod = (u.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
-  const timeout = requestTimeoutMs();
+  const mod = (hop.target.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
+  const where = hop.target.origin;
   return new Promise<HttpResponse>((resolve, reject) => {
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (!settled) {
-        settled = true;
-        clearTimeout(timer);
-        req.signal?.removeEventListener('abort', onAbort);
-        fn();
-      }
+    let done = false;
+    const end = (e: Error | undefined, res?: HttpResponse) => {
+      if (done) return;
+      done = true;
+      stopWatch();
+      hop.signal?.removeEventListener('abort', onAbort);
+      if (e) {
+        r.destroy();
+        reject(e);
+      } else resolve(res!);
     };
-    const r = mod.request(u, { method, headers: headersFor(body, req) }, (res) => {
+    const r = mod.request(hop.target, { method: hop.method, headers: hop.headers }, (res) => {
+      if (Number(res.headers['content-length']) > LIMITS.reply) return end(hop.tooLarge());
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url })));
-      res.on('error', (e) => finish(() => reject(describeTransportError(url, e))));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > LIMITS.reply) end(hop.tooLarge());
+        else if (!done) chunks.push(c);
+      });
+      res.on('end', () => end(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: hop.url }));
+      res.on('error', (e) => end(hop.failure(where, e)));
     });
-    const timer = setTimeout(() => {
-      finish(() => reject(new UnreachableError(`no answer from ${u.origin} within ${timeout / 1000} s`, 'the server may be down or overloaded; try again later')));
-      r.destroy();
-    }, timeout);
-    const onAbort = () => {
-      finish(() => reject(new InterruptedError()));
-      r.destroy();
-    };
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    r.on('error', (e) => finish(() => reject(describeTransportError(url, e))));
-    r.end(body);
+    const stopWatch = hop.watch(where, end);
+    const onAbort = () => end(new InterruptedError());
+    hop.signal?.addEventListener('abort', onAbort, { once: true });
+    // 'finish': the last of the request has been handed to the operating system
+    r.on('finish', () => hop.sent());
+    r.on('error', (e) => end(hop.failure(where, e)));
+    r.end(hop.body);
   });
-}
-
-async function sendViaProxy(method: string, url: string, body: Buffer | undefined, req: HttpRequest): Promise<HttpResponse> {
-  // undici costs tens of milliseconds to load: only when a proxy variable is set.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const undici = require('undici') as typeof import('undici');
-  const timeout = requestTimeoutMs();
-  const dispatcher = new undici.EnvHttpProxyAgent({ headersTimeout: timeout, bodyTimeout: timeout, connectTimeout: timeout });
-  try {
-    const res = await undici.request(url, {
-      method: method as 'GET',
-      headers: headersFor(body, req),
-      body,
-      dispatcher,
-      signal: req.signal,
-    });
-    const buf = Buffer.from(await res.body.arrayBuffer());
-    return { status: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: buf, url };
-  } catch (e) {
-    if (req.signal?.aborted) throw new InterruptedError();
-    throw describeTransportError(url, e);
-  } finally {
-    void dispatcher.close();
-  }
 }
 
 function contentType(res: HttpResponse): string {

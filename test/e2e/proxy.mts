@@ -87,3 +87,45 @@ export async function startProxy(): Promise<Proxy> {
     },
   };
 }
+
+/**
+ * A forward proxy that only forwards absolute-URI requests (`GET http://host:port/path`) and answers
+ * CONNECT with 405, like a proxy that allows no tunnels. `tunnels` records the refused CONNECTs.
+ */
+export async function startForwardingProxy(): Promise<Proxy> {
+  const seen: string[] = [];
+  const tunnels: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    let target: URL;
+    try {
+      target = new URL(req.url ?? '');
+      if (target.protocol !== 'http:') throw new Error('not http');
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('proxy: absolute http:// URLs only');
+      return;
+    }
+    seen.push(`${req.method} ${target.href}`);
+    forward(target, req, res);
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+  });
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    tunnels.push(req.url ?? '');
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    tunnels,
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
