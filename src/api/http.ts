@@ -166,11 +166,6 @@ export class Hop {
   }
 }
 
-/** How long a request that may rotate the mytoken waits for its answer once sent (PLACEHOLDER until merged). */
-export function rotatingWaitMs(env: Env = process.env): number {
-  return Math.max(10 * requestTimeoutMs(env), 300_000);
-}
-
 const MAX_REDIRECTS = 10;
 
 /**

@@ -2,7 +2,7 @@
 // endpoints they name.
 import { MytokenServerError } from '../errors.js';
 import { discover, endpoint } from './discovery.js';
-import { type HttpRequest, requestJSON } from './http.js';
+import { type HttpRequest, requestJSON, rotatingWaitMs } from './http.js';
 import type { Credential, ServerConfiguration, SettingsEndpoints, WithTokenUpdate } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -47,12 +47,12 @@ export class MytokenServer {
     const config = await this.configuration();
     const url = endpoint(config, key, what, this.instance);
     try {
-      return await send<T>(url, req);
+      return await send<T>(url, req, this.env);
     } catch (e) {
       if (!(e instanceof MytokenServerError && e.status === 404 && e.error === 'not_found' && this.discovered?.cached)) throw e;
       const again = endpoint(await this.configuration(true), key, what, this.instance);
       if (again === url) throw e;
-      return send<T>(again, req);
+      return send<T>(again, req, this.env);
     }
   }
 
@@ -65,14 +65,16 @@ export class MytokenServer {
   /** Sends a request to an endpoint named in the user-settings document. */
   async callSettings<T>(key: SettingsKey, what: string, req: CallOptions): Promise<T | undefined> {
     const url = endpoint(await this.settingsEndpoints(), key, what, this.instance);
-    return send<T>(url, req);
+    return send<T>(url, req, this.env);
   }
 }
 
-async function send<T>(base: string, req: CallOptions): Promise<T | undefined> {
+async function send<T>(base: string, req: CallOptions, env: Env): Promise<T | undefined> {
   const { path, capability, credential, ...http } = req;
+  // once a request with a rotating mytoken is sent, its answer carries the only copy of the new version
+  const patientAfterSend = credential?.mayRotate ? { waitMs: rotatingWaitMs(env), onSlow: (s: number) => credential.onSlow?.(s) } : undefined;
   try {
-    const json = (await requestJSON<T>({ ...http, url: base + (path ?? '') })).json;
+    const json = (await requestJSON<T>({ ...http, url: base + (path ?? ''), patientAfterSend })).json;
     credential?.update(json as WithTokenUpdate | undefined);
     return json;
   } catch (e) {

@@ -165,6 +165,10 @@ export interface CapabilityEntry {
 /** The mytoken a request is made with: its newest version, and where a rotated one goes. */
 export interface Credential {
   readonly token: string;
+  /** using it may make the server rotate it: a request then waits for its answer well past the timeout */
+  readonly mayRotate?: boolean;
+  /** told when such a request has had no answer within the ordinary timeout (seconds) */
+  onSlow?(seconds: number): void;
   /** takes the reply's token_update, if any */
   update(reply: WithTokenUpdate | undefined): void;
 }

@@ -115,6 +115,8 @@ export class Context {
       onWriteBack: (wb) => {
         if (!reportWriteBack(wb)) this.writeBackFailed = true;
       },
+      onSlow: (seconds) =>
+        warn(`no answer from the server within ${seconds} s; still waiting, because the request may have rotated the mytoken and the new version comes only with the answer`),
       onRecovered: (file, wb) => {
         warn(`found the newer mytoken that an interrupted run had received (kept beside ${file}) and used it`);
         if (!reportWriteBack(wb)) this.writeBackFailed = true;

@@ -55,6 +55,7 @@ export interface TokenSession {
   readonly token: string;
   /** whether using it may make the server rotate it (requests then wait for their answer longer) */
   readonly mayRotate: boolean;
+  onSlow?: (seconds: number) => void;
   /**
    * Takes the `token_update` of a reply, if it has one: the new version is written back at once
    * and used by every later request. A new version that is not a token is refused (status 1).
@@ -68,6 +69,8 @@ export interface UseOptions {
   lockTimeoutMs: number;
   /** told about every write-back, as it happens */
   onWriteBack?: (wb: WriteBack) => void;
+  /** told when a request that may rotate the mytoken has had no answer within the ordinary timeout */
+  onSlow?: (seconds: number) => void;
   /** told when a new version left by an interrupted run was taken from the journal */
   onRecovered?: (file: string, wb: WriteBack) => void;
 }
@@ -165,6 +168,7 @@ function plainSession(found: FoundToken, rotating: boolean, opts: UseOptions, jo
       return current.token;
     },
     mayRotate: rotating,
+    onSlow: opts.onSlow,
     update(reply) {
       const next = reply?.token_update?.mytoken;
       if (next === undefined || next === current.token) return;

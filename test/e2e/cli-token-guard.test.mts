@@ -288,3 +288,52 @@ test('11.10 a group-readable token file keeps its mode after rotation', async ()
   assert.equal((await run(['AT', '--MT-file', t.file], { home: t.home })).status, 0);
   assert.equal(statSync(t.file).mode & 0o777, 0o640);
 });
+
+// ---- 3. a rotating request slower than the timeout -------------------------------------------------
+
+test('11.3 a rotating request slower than MYTOKEN_HTTP_TIMEOUT: the client waits for the answer and keeps the family', async () => {
+  const t = tokenFile(await autoRevoking());
+  assert.equal((await run(['AT', '--MT-file', t.file], { home: t.home })).status, 0, 'warm-up (caches the configuration document)');
+  const before = jwtPayload(readFileSync(t.file, 'utf8'))!.seq_no as number;
+  S.setReplyDelay(2500);
+  let r;
+  try {
+    r = await run(['AT', '--MT-file', t.file], { home: t.home, env: { MYTOKEN_HTTP_TIMEOUT: '1' } });
+  } finally {
+    S.setReplyDelay(0);
+  }
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /no answer from the server within 1 s; still waiting/);
+  assert.equal(jwtPayload(readFileSync(t.file, 'utf8'))!.seq_no, before + 1);
+  assert.equal((await run(['AT', '--MT-file', t.file], { home: t.home })).status, 0, 'the family lives');
+});
+
+test('11.3 the connection drops after a rotating request was sent: no "try again later", and the next refusal says why', async () => {
+  const http = await import('node:http');
+  let mode: 'drop' | 'refuse' = 'drop';
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.url?.endsWith('/.well-known/mytoken-configuration')) {
+        const base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: base, mytoken_endpoint: `${base}/my`, access_token_endpoint: `${base}/at` }));
+      } else if (mode === 'drop') req.socket.destroy();
+      else res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_token"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    const t = tokenFileFor(url, `${STUB_ROTATING}\n`);
+    const first = await run(['AT', '--MT-file', t.file], { home: t.home });
+    assertFailed(first, 4, /may have rotated it/);
+    assert.doesNotMatch(first.stderr, /try again later/);
+    assert.match(first.stderr, /log in again/);
+    assert.equal(readFileSync(t.file, 'utf8'), `${STUB_ROTATING}\n`);
+    mode = 'refuse';
+    assertFailed(await run(['AT', '--MT-file', t.file], { home: t.home }), 3, /earlier run \(process \d+.*ended before it got the answer/);
+  } finally {
+    server.close();
+  }
+});

@@ -158,6 +158,8 @@ export interface LocalServer {
   /** the e-mail settings of an OP user (default alice); undefined before the user's first login */
   emailOf(sub?: string): { address: string; verified: boolean; preferHtml: boolean } | undefined;
   op: { refuseRefresh(on: boolean): void };
+  /** from now on every reply waits `ms` (a slow server; the option replyDelayMs sets it at start) */
+  setReplyDelay(ms: number): void;
   /** the SSH server's port, named in ssh host config entries (with `ssh: false`: the option `sshPort`, default 0) */
   sshPort: number;
   /** every registered ssh key, in registration order */
@@ -389,6 +391,9 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       return u && { ...u.email };
     },
     op: { refuseRefresh: (on: boolean) => theOP.refuseRefresh(on) },
+    setReplyDelay: (ms: number) => {
+      resolved.replyDelayMs = ms;
+    },
     sshPort: resolved.sshPort,
     sshKeys: () => context.sshKeys.all().map(sshView),
     sshLookup: (sshUser, fingerprint) => {
