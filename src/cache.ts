@@ -1,11 +1,22 @@
 // The client's disk cache (XDG_CACHE_HOME/mytoken or ~/.cache/mytoken): entries that only save
 // work, so a missing, broken or unwritable cache is never an error. Every entry records what it
 // was made from, and a reader compares that before trusting it.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// What the cache holds steers the client (which server gets the mytoken, which config applies),
+// so nothing in it may come from another local user: the cache root and the kind folder below it
+// are used only when they are the user's own (not a symlink, owned by the user, not writable by
+// others), and an entry only when the opened file is too (a regular file of one name). Anything
+// else is ignored, neither read nor written, and silently: a folder with the wrong owner or mode
+// is left as it is, not "fixed". bin/mytoken applies the same rules to its code cache.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isOwnFolder, readLimited } from './safefs.js';
 import { writeFileAtomic } from './tokens/files.js';
 
 type Env = Record<string, string | undefined>;
+
+/** The largest cache entry the client reads or writes. */
+export const MAX_ENTRY_BYTES = 1024 * 1024;
 
 export function cacheDir(env: Env): string | undefined {
   if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'mytoken');
@@ -23,6 +34,7 @@ function fnv1a(s: string): string {
 /**
  * The cache file for `key` (a URL, a path) under `kind`: a readable, file-name-safe form of the key,
  * shortened with a hash when long. Two keys may share a file; the entry's own record tells them apart.
+ * The file is always <cache root>/<kind>/<name>: ownCacheFolders relies on that.
  */
 export function cachePath(env: Env, kind: string, key: string): string | undefined {
   const dir = cacheDir(env);
@@ -32,22 +44,51 @@ export function cachePath(env: Env, kind: string, key: string): string | undefin
   return join(dir, kind, `${name}.json`);
 }
 
-/** The entry in `file`, or undefined when there is none or it cannot be read or parsed. */
-export function readCacheEntry<T>(file: string | undefined): Partial<T> | undefined {
-  if (!file) return undefined;
+/**
+ * Whether the folders of the cache file `file` (its kind folder and the cache root above it) are the
+ * user's own. With `create`, a missing one is made first, mode 0700; one that exists is never changed.
+ */
+export function ownCacheFolders(file: string, create = false): boolean {
+  const kind = dirname(file);
+  const root = dirname(kind);
+  return ownFolder(root, create) && ownFolder(kind, create);
+}
+
+function ownFolder(dir: string, create: boolean): boolean {
+  if (isOwnFolder(dir)) return true;
+  if (!create) return false;
   try {
-    const entry: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    // recursive: the cache root's parents may be missing too; an existing path is no error here,
+    // and whatever is there is judged by the check below
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return false;
+  }
+  return isOwnFolder(dir);
+}
+
+/**
+ * The entry in `file`, or undefined when there is none, it cannot be read or parsed, or it or its
+ * folders are not the user's own. The file is checked once opened (not followed if a symlink).
+ */
+export function readCacheEntry<T>(file: string | undefined): Partial<T> | undefined {
+  if (!file || !ownCacheFolders(file)) return undefined;
+  try {
+    const entry: unknown = JSON.parse(readLimited(file, { maxBytes: MAX_ENTRY_BYTES, noFollow: true, own: true }));
     return entry && typeof entry === 'object' ? (entry as Partial<T>) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Stores an entry (atomically, private to the user); a failure is ignored. */
+/** Stores an entry (atomically, private to the user) in folders of the user's own; a failure is ignored. */
 export function writeCacheEntry(file: string | undefined, entry: unknown): void {
   if (!file) return;
   try {
-    writeFileAtomic(file, JSON.stringify(entry), { mode: 0o600, mkdir: true });
+    const text = JSON.stringify(entry);
+    if (Buffer.byteLength(text) > MAX_ENTRY_BYTES) return; // it would not be read back
+    if (!ownCacheFolders(file, true)) return;
+    writeFileAtomic(file, text, { mode: 0o600 });
   } catch {
     /* a cache only saves work */
   }

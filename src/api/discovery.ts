@@ -27,18 +27,43 @@ export function cacheSeconds(cacheControl: string | undefined): number {
   return m ? Math.min(Number(m[2]), MAX_CACHE_SECONDS) : 0;
 }
 
-interface CacheEntry {
+export interface CacheEntry {
   url: string;
   expires: number;
   document: ServerConfiguration;
 }
 
-function readCache(file: string | undefined, url: string, now: number): ServerConfiguration | undefined {
-  const entry = readCacheEntry<CacheEntry>(file);
-  if (entry?.url === url && typeof entry.expires === 'number' && entry.expires > now && entry.document && typeof entry.document === 'object') {
-    return entry.document;
+/** The origin (scheme, host, port) of an http(s) URL, or undefined for anything else. */
+function httpOrigin(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
+}
+
+/**
+ * Whether every endpoint a configuration document names (each string member whose key ends in
+ * `_endpoint`, and `jwks_uri`) is on the origin of the server at `instance`: same scheme, host and
+ * port. Only such a document may be cached: an entry naming another origin could send the mytoken
+ * there on every later run.
+ */
+export function endpointsOnOrigin(doc: object, instance: string): boolean {
+  const origin = httpOrigin(instance);
+  if (!origin) return false;
+  return Object.entries(doc).every(([key, v]) => typeof v !== 'string' || !(key.endsWith('_endpoint') || key === 'jwks_uri') || httpOrigin(v) === origin);
+}
+
+/**
+ * The document of a cache entry, when the entry is for `url`, has not expired, expires within the
+ * cap from `now` (what the client itself writes) and names endpoints on the server's own origin.
+ */
+export function cachedDocument(entry: Partial<CacheEntry> | undefined, url: string, instance: string, now: number): ServerConfiguration | undefined {
+  if (entry?.url !== url || typeof entry.expires !== 'number') return undefined;
+  if (!(entry.expires > now && entry.expires <= now + MAX_CACHE_SECONDS * 1000)) return undefined;
+  const doc = entry.document;
+  return doc && typeof doc === 'object' && !Array.isArray(doc) && endpointsOnOrigin(doc, instance) ? doc : undefined;
 }
 
 export interface Discovered {
@@ -53,7 +78,7 @@ export async function discover(instance: string, env: Env, opts: { fresh?: boole
   const url = configurationUrl(instance);
   const file = cachePath(env, 'discovery', url);
   if (!opts.fresh) {
-    const hit = readCache(file, url, Date.now());
+    const hit = cachedDocument(readCacheEntry<CacheEntry>(file), url, instance, Date.now());
     if (hit) return { config: hit, cached: true };
   }
   const { res, json } = await requestJSON<ServerConfiguration>({ method: 'GET', url });
@@ -62,7 +87,8 @@ export async function discover(instance: string, env: Env, opts: { fresh?: boole
     throw new UnreachableError(`${url} is not a mytoken server configuration document`, 'check the server URL');
   }
   const maxAge = cacheSeconds(res.headers['cache-control'] as string | undefined);
-  if (maxAge > 0) writeCacheEntry(file, { url, expires: Date.now() + maxAge * 1000, document: config } satisfies CacheEntry);
+  // the document is used as the server gives it, but cached only if a later run could trust it
+  if (maxAge > 0 && endpointsOnOrigin(config, instance)) writeCacheEntry(file, { url, expires: Date.now() + maxAge * 1000, document: config } satisfies CacheEntry);
   return { config, cached: false };
 }
 
