@@ -23,17 +23,24 @@ export interface HostEntryProblem {
   why: string;
 }
 
-/** A line for the terminal: control and non-ASCII characters as \xNN / \u{…}, cut to 100 characters. */
-export function showLine(line: string): string {
-  const safe = line.replace(/[^\x20-\x7e]/gu, (c) => (c === '\t' ? '\\t' : c.codePointAt(0)! < 0x100 ? `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}` : `\\u{${c.codePointAt(0)!.toString(16)}}`));
+/**
+ * A line for the terminal: control and non-ASCII characters as \xNN / \u{…} (tabs as \t unless
+ * `tabs` is set), cut to 100 characters.
+ */
+export function showLine(line: string, tabs = false): string {
+  const hex = (c: string) => {
+    const n = c.codePointAt(0)!;
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  };
+  const safe = line.replace(/[^\x20-\x7e]/gu, (c) => (c !== '\t' ? hex(c) : tabs ? c : '\\t'));
   return safe.length > 100 ? `${safe.slice(0, 100)}…` : safe;
 }
 
-/** The entry for the terminal: every line shown safely, each indented by two spaces. */
+/** The entry for the terminal: every line shown safely (tabs kept), each indented by two spaces. */
 export function showEntry(entry: string): string {
   const lines = entry.slice(0, MAX_HOST_ENTRY).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((l) => `  ${showLine(l)}\n`).join('') + (entry.length > MAX_HOST_ENTRY ? '  …\n' : '');
+  return lines.map((l) => `  ${showLine(l, true)}\n`).join('') + (entry.length > MAX_HOST_ENTRY ? '  …\n' : '');
 }
 
 /**

@@ -182,6 +182,6 @@ describe('11.10 the ssh host entry a server sends', () => {
     assert.equal(showLine('\tUser u\x1b[2K'), '\\tUser u\\x1b[2K');
     assert.equal(showLine('a\u202eb'), 'a\\u{202e}b');
     assert.equal(showLine('x'.repeat(500)).length, 101);
-    assert.equal(showEntry('Host mytoken\n\tPort 1\n'), '  Host mytoken\n  \\tPort 1\n');
+    assert.equal(showEntry('Host mytoken\n\tPort 1\x07\n'), '  Host mytoken\n  \tPort 1\\x07\n');
   });
 });

@@ -82,7 +82,7 @@ async function addKey(a: RunArgs): Promise<void> {
     err(
       `mytoken: the key is added and stays registered, but the host entry the server sent was not ${writeEntry ? 'written to ~/.ssh/config' : 'printed as advice'}: ` +
         `${where}${problem.why}\n  The entry as sent (check it; add only what you trust to ~/.ssh/config yourself):\n${showEntry(entry)}` +
-        '  If you do not trust the server, remove the key: mytoken settings grants ssh delete KEY\n',
+        '  If you do not trust the server, remove the key again: mytoken settings grants ssh delete <the key or its .pub file>\n',
     );
     c.partialFailure = true;
     return;
