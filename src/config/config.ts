@@ -72,7 +72,11 @@ export function loadConfig(explicit: string | undefined, env: Env): Config {
   let file: string | undefined;
   if (explicit !== undefined) {
     if (explicit === '') throw new UsageError('the config file path is empty (--config, MYTOKEN_CONFIG or MYTOKEN_CONF)');
-    file = resolve(expandHome(explicit, env));
+    try {
+      file = resolve(expandHome(explicit, env));
+    } catch (e) {
+      throw e instanceof UsageError ? new UsageError(`config file ${e.message}`, e.hint) : e;
+    }
     if (!exists(file)) {
       throw new UsageError(`config file ${explicit} does not exist`, 'check the path given with --config, MYTOKEN_CONFIG or MYTOKEN_CONF');
     }

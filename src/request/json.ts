@@ -158,6 +158,7 @@ export function readJsonFile(path: string, flag: string, env: Env): unknown {
   try {
     text = readLimited(expandHome(path, env), { maxBytes: LIMITS.jsonFile });
   } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`${flag}: ${e.message}`, e.hint); // ~ without HOME
     if (!(e instanceof FileProblem)) throw e;
     if (e.code === 'ENOENT') throw new UsageError(`${flag}: the file ${path} does not exist`);
     throw new UsageError(`${flag}: ${path} ${e.why}`, 'give a JSON file');
