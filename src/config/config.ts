@@ -1,9 +1,10 @@
 // The config file: where it is, what it holds, and its defaults.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cachePath, readCacheEntry, writeCacheEntry } from '../cache.js';
 import { UsageError } from '../errors.js';
+import { FileProblem, LIMITS, readLimited } from '../safefs.js';
 
 export const DEFAULT_INSTANCE = 'https://mytoken.data.kit.edu';
 export const DEFAULT_CAPABILITIES: readonly string[] = ['AT', 'tokeninfo'];
@@ -33,11 +34,14 @@ export function defaultConfig(): Config {
 
 type Env = Record<string, string | undefined>;
 
-/** Expands a leading `~` or `~/` to $HOME. */
+/**
+ * Expands a leading `~` or `~/` to $HOME. With HOME unset or empty that is a UsageError: the
+ * path would otherwise silently be a folder named `~` under the working directory.
+ */
 export function expandHome(path: string, env: Env): string {
-  if (path === '~') return env.HOME ?? path;
-  if (path.startsWith('~/') && env.HOME) return join(env.HOME, path.slice(2));
-  return path;
+  if (path !== '~' && !path.startsWith('~/')) return path;
+  if (!env.HOME) throw new UsageError(`${path} starts with ~, but HOME is not set`, 'set HOME, or give the full path');
+  return path === '~' ? env.HOME : join(env.HOME, path.slice(2));
 }
 
 /** The config files searched when none is named, most specific first. */
@@ -68,7 +72,11 @@ export function loadConfig(explicit: string | undefined, env: Env): Config {
   let file: string | undefined;
   if (explicit !== undefined) {
     if (explicit === '') throw new UsageError('the config file path is empty (--config, MYTOKEN_CONFIG or MYTOKEN_CONF)');
-    file = resolve(expandHome(explicit, env));
+    try {
+      file = resolve(expandHome(explicit, env));
+    } catch (e) {
+      throw e instanceof UsageError ? new UsageError(`config file ${e.message}`, e.hint) : e;
+    }
     if (!exists(file)) {
       throw new UsageError(`config file ${explicit} does not exist`, 'check the path given with --config, MYTOKEN_CONFIG or MYTOKEN_CONF');
     }
@@ -78,9 +86,11 @@ export function loadConfig(explicit: string | undefined, env: Env): Config {
   if (!file) return defaultConfig();
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // a device (/dev/zero), a FIFO or a huge file is refused at once; /dev/null reads as empty
+    text = readLimited(file, { maxBytes: LIMITS.config });
   } catch (e) {
-    throw new UsageError(`cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (!(e instanceof FileProblem)) throw e;
+    throw new UsageError(`config file ${file} ${e.why}`, 'give a YAML file with --config, MYTOKEN_CONFIG or MYTOKEN_CONF, or move this one away');
   }
   return { ...parseConfigCached(text, file, env), file };
 }
@@ -123,25 +133,59 @@ export function parseConfig(text: string, file: string): Config {
   return configFrom(data, file, lineOf);
 }
 
+/**
+ * How many aliases (`*name`) a config file may use. The client's few keys need none; a handful of
+ * anchors for provider URLs is plausible, 50 is ample for that, and it stops a "billion laughs"
+ * file (aliases of aliases, expanding exponentially) long before it costs memory.
+ */
+const MAX_ALIASES = 50;
+
+/** How deep `[` and `{` may nest in a config file (counted naively, even in comments); more is refused before parsing. */
+const MAX_FLOW_DEPTH = 256;
+
+/** Where the text nests `[`/`{` more than `max` deep, counting every bracket (comments and strings too); -1 if nowhere. */
+function bracketDepthIndex(text: string, max: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return -1;
+}
+
 /** The data of a config file's YAML, and a way to name the line of a top-level key. */
 function parseYaml(text: string, file: string): { data: unknown; lineOf: (key: string) => string } {
   // yaml is only needed when a config file exists: load it here, not at start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const YAML = require('yaml') as typeof import('yaml');
   const lines = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false, lineCounter: lines });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const line = lines.linePos(e.pos[0]).line;
-    const reason = e.message.split('\n')[0]!;
-    throw new UsageError(`config file ${file}${line ? `, line ${line}` : ''}: not valid YAML: ${reason}`);
+  const at = (offset: number | undefined): string => (offset === undefined ? '' : `, line ${lines.linePos(offset).line}`);
+  const deep = bracketDepthIndex(text, MAX_FLOW_DEPTH);
+  if (deep >= 0) {
+    const line = text.slice(0, deep).split('\n').length;
+    throw new UsageError(`config file ${file}, line ${line}: brackets nested more than ${MAX_FLOW_DEPTH} deep`, 'a config file needs only a few levels; check the file');
   }
-  const lineOf = (key: string): string => {
-    const node = doc.contents && YAML.isMap(doc.contents) ? doc.contents.items.find((p) => YAML.isScalar(p.key) && p.key.value === key) : undefined;
-    const offset = node && YAML.isScalar(node.key) ? node.key.range?.[0] : undefined;
-    return offset === undefined ? '' : `, line ${lines.linePos(offset).line}`;
-  };
-  return { data: doc.toJS(), lineOf };
+  try {
+    const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false, lineCounter: lines });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const reason = /call stack/.test(e.message) ? 'it nests too deeply' : e.message.split('\n')[0]!;
+      throw new UsageError(`config file ${file}${at(e.pos[0])}: not valid YAML: ${reason}`);
+    }
+    const lineOf = (key: string): string => {
+      const node = doc.contents && YAML.isMap(doc.contents) ? doc.contents.items.find((p) => YAML.isScalar(p.key) && p.key.value === key) : undefined;
+      return at(node && YAML.isScalar(node.key) ? node.key.range?.[0] : undefined);
+    };
+    return { data: doc.toJS({ maxAliasCount: MAX_ALIASES }), lineOf };
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    // the parser's own refusals (too many aliases) and failures (a stack overflow): never "unexpected"
+    const msg = e instanceof Error ? e.message : String(e);
+    const reason = /alias/i.test(msg) ? `its aliases (*name) expand too much (more than ${MAX_ALIASES} uses), as in a "billion laughs" file` : /call stack/.test(msg) ? 'it nests too deeply' : msg;
+    throw new UsageError(`config file ${file}: refused: ${reason}`, 'a config file needs no aliases and only a few levels; check the file');
+  }
 }
 
 /** The config from a config file's data; `lineOf` places a bad key in the file. */

@@ -1,7 +1,8 @@
 // --profile: a mytoken request given as JSON, or server-side profile names (spec cli.md 9.2).
 import { UsageError } from '../errors.js';
 import type { MytokenRequest } from '../api/types.js';
-import { clauseFromJson, includeValue, isJsonText, parseJson, type ParseContext, splitNames } from './restrictions.js';
+import { parseJson } from './json.js';
+import { clauseFromJson, includeValue, isJsonText, type ParseContext, splitNames } from './restrictions.js';
 import { rotationFromJson } from './rotation.js';
 
 const KEYS = [

@@ -1,8 +1,7 @@
 // Restriction clauses: from --restrictions (JSON, a JSON file, or template names) or from the
 // single-clause flags (spec cli.md 9.3, 9.4; server-api.md 3.3).
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { expandHome } from '../config/config.js';
+import { parseJson, readJsonFile, shortJson } from './json.js';
 import { timeFromJson } from './time.js';
 
 /** One restriction clause, keys in wire order (B.2). */
@@ -45,7 +44,7 @@ export function splitNames(value: string): string[] {
 
 /** A whole number of at least 0, for usage limits. */
 function usageCount(value: unknown, key: string, where: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new UsageError(`${where}: "${key}" must be a whole number, not ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new UsageError(`${where}: "${key}" must be a whole number, not ${shortJson(value)}`);
   if (value < 0) throw new UsageError(`${where}: "${key}" must not be negative (${value})`, 'use 0 to forbid that kind of usage');
   return value;
 }
@@ -53,13 +52,13 @@ function usageCount(value: unknown, key: string, where: string): number {
 function stringList(value: unknown, key: string, where: string): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
-  throw new UsageError(`${where}: "${key}" must be a list of strings, not ${JSON.stringify(value)}`);
+  throw new UsageError(`${where}: "${key}" must be a list of strings, not ${shortJson(value)}`);
 }
 
 function includeOf(value: unknown, where: string): string | string[] {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
-  throw new UsageError(`${where}: "include" must be a template name or a list of them, not ${JSON.stringify(value)}`);
+  throw new UsageError(`${where}: "include" must be a template name or a list of them, not ${shortJson(value)}`);
 }
 
 /** Puts a clause's keys in wire order and checks that exp is not before nbf. */
@@ -80,7 +79,7 @@ export function finishClause(c: Clause, where: string): Clause {
 export function clauseFromJson(value: unknown, where: string, ctx: ParseContext): RestrictionEntry {
   if (typeof value === 'string') return value; // a template name
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`${where}: a restriction clause must be a JSON object, not ${JSON.stringify(value)}`);
+    throw new UsageError(`${where}: a restriction clause must be a JSON object, not ${shortJson(value)}`);
   }
   const c: Clause = {};
   for (const [rawKey, v] of Object.entries(value)) {
@@ -99,7 +98,7 @@ export function clauseFromJson(value: unknown, where: string, ctx: ParseContext)
       case 'scope':
         if (typeof v === 'string') c.scope = v;
         else if (Array.isArray(v) && v.every((s) => typeof s === 'string')) c.scope = v.join(' ');
-        else throw new UsageError(`${where}: "scope" must be a string of scopes separated by spaces, not ${JSON.stringify(v)}`);
+        else throw new UsageError(`${where}: "scope" must be a string of scopes separated by spaces, not ${shortJson(v)}`);
         if (c.scope === '') delete c.scope;
         break;
       case 'usages_AT':
@@ -121,116 +120,6 @@ export function clauseFromJson(value: unknown, where: string, ctx: ParseContext)
 /** Whether a value names a file rather than templates: ./x, ../x, ~/x or an absolute path. */
 export function looksLikePath(v: string): boolean {
   return v.startsWith('./') || v.startsWith('../') || v.startsWith('~/') || v.startsWith('/');
-}
-
-/** Reads the JSON file a --restrictions or --rotation value names. */
-export function readJsonFile(path: string, flag: string, env: Env): unknown {
-  const full = expandHome(path, env);
-  let text: string;
-  try {
-    text = readFileSync(full, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`${flag}: the file ${path} does not exist`);
-    if (code === 'EISDIR') throw new UsageError(`${flag}: ${path} is a directory, not a JSON file`);
-    throw new UsageError(`${flag}: cannot read ${path} (${code ?? (e as Error).message})`);
-  }
-  return parseJson(text, `${flag} file ${path}`);
-}
-
-/**
- * Where JSON text stops being valid (an index into `text`). Only used to point at the error:
- * Node 20's JSON.parse names the position for some errors but not for others.
- */
-export function jsonErrorIndex(text: string): number {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        string();
-        ws();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return void i++;
-        else fail();
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return void i++;
-        else fail();
-      }
-    }
-    if (c === '"') return string();
-    const lit = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i));
-    if (!lit) fail();
-    i += lit![0].length;
-  };
-  const string = () => {
-    i++;
-    while (i < text.length && text[i] !== '"') {
-      if (text[i]! < ' ') fail();
-      if (text[i] === '\\') {
-        i++;
-        if (text[i] === 'u') {
-          if (!/^[0-9a-fA-F]{4}/.test(text.slice(i + 1, i + 5))) fail();
-          i += 4;
-        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
-      }
-      i++;
-    }
-    if (i >= text.length) fail();
-    i++;
-  };
-  try {
-    value();
-    ws();
-    return i < text.length ? i : -1;
-  } catch (at) {
-    return typeof at === 'number' ? at : -1;
-  }
-}
-
-/** JSON.parse with an error that says where the text stopped making sense. */
-export function parseJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const reason = (e as Error).message
-      .replace(/ (in|after) JSON at position \d+.*$/s, '')
-      .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
-      .replace(/^JSON\.parse: /, '');
-    const i = jsonErrorIndex(text);
-    let at = '';
-    if (i >= 0) {
-      const line = text.slice(0, i).split('\n').length;
-      const col = i - text.lastIndexOf('\n', i - 1);
-      at = ` at line ${line}, column ${col}`;
-    }
-    throw new UsageError(`${where}: not valid JSON${at}: ${reason}`);
-  }
 }
 
 /**

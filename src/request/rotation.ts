@@ -1,7 +1,8 @@
 // The rotation policy of a new mytoken: --rotation (JSON, a JSON file or template names) and the
 // detail flags, which work with or without it (spec cli.md 9.7, server-api.md 3.5).
 import { UsageError } from '../errors.js';
-import { includeValue, isJsonText, looksLikePath, parseJson, readJsonFile, splitNames } from './restrictions.js';
+import { parseJson, readJsonFile, shortJson } from './json.js';
+import { includeValue, isJsonText, looksLikePath, splitNames } from './restrictions.js';
 
 export interface Rotation {
   on_AT?: boolean;
@@ -17,7 +18,7 @@ const KEYS = ['on_AT', 'on_other', 'lifetime', 'auto_revoke', 'include'] as cons
 export function rotationFromJson(value: unknown, where: string): Rotation {
   if (typeof value === 'string') return { include: includeValue(splitNames(value)) };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`${where}: the rotation must be a JSON object, not ${JSON.stringify(value)}`);
+    throw new UsageError(`${where}: the rotation must be a JSON object, not ${shortJson(value)}`);
   }
   const r: Rotation = {};
   for (const [rawKey, v] of Object.entries(value)) {

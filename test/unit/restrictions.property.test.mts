@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { clauseFromFlags, jsonErrorIndex, parseRestrictions, type ClauseFlags } from '../../src/request/restrictions.js';
+import { jsonErrorIndex } from '../../src/request/json.js';
+import { clauseFromFlags, parseRestrictions, type ClauseFlags } from '../../src/request/restrictions.js';
 
 const NOW = 1_800_000_000;
 const ctx = { now: NOW, env: { HOME: '/nonexistent' } };

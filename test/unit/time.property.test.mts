@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseTimeValue } from '../../src/request/time.js';
+import { MAX_TIME, parseTimeValue } from '../../src/request/time.js';
 
 // The oracle's own table of unit lengths in seconds (the user documentation's list).
 const SECONDS: Record<string, number> = { s: 1, m: 60, h: 60 * 60, d: 24 * 60 * 60, w: 7 * 24 * 60 * 60, y: 365 * 24 * 60 * 60 };
@@ -12,39 +12,51 @@ const NOW = 1_800_000_000;
 const term = fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.constantFrom(...Object.keys(SECONDS)));
 const usage = (e: unknown) => (e as { exitStatus?: number }).exitStatus === 2;
 
-test('time: +<n><unit>... is now plus the sum of every term, for any units in any order', () => {
+test('time: +<n><unit>... is now plus the sum of every term, for any units in any order (a sum of 0, or one past the year 9999, is refused)', () => {
   fc.assert(
     fc.property(fc.array(term, { minLength: 1, maxLength: 6 }), (terms) => {
       const text = `+${terms.map(([n, u]) => `${n}${u}`).join('')}`;
-      const expected = NOW + terms.reduce((sum, [n, u]) => sum + n * SECONDS[u]!, 0);
-      assert.equal(parseTimeValue(text, NOW), expected);
+      const sum = terms.reduce((s, [n, u]) => s + n * SECONDS[u]!, 0);
+      if (sum === 0 || NOW + sum > MAX_TIME) assert.throws(() => parseTimeValue(text, NOW), (e: Error) => usage(e) && e.message.includes(text));
+      else assert.equal(parseTimeValue(text, NOW), NOW + sum);
     }),
   );
 });
 
-test('time: +-<duration> lies in the past by the same amount', () => {
+test('time: a sign after the + (+-<duration>, ++<duration>, +-N) is refused, naming the value (issue 11.8)', () => {
   fc.assert(
-    fc.property(fc.array(term, { minLength: 1, maxLength: 4 }), (terms) => {
-      const d = terms.reduce((sum, [n, u]) => sum + n * SECONDS[u]!, 0);
-      assert.equal(parseTimeValue(`+-${terms.map(([n, u]) => `${n}${u}`).join('')}`, NOW), NOW - d);
+    fc.property(fc.array(term, { minLength: 1, maxLength: 4 }), fc.constantFrom('-', '+'), (terms, sign) => {
+      const text = `+${sign}${terms.map(([n, u]) => `${n}${u}`).join('')}`;
+      assert.throws(() => parseTimeValue(text, NOW), (e: Error) => usage(e) && e.message.includes(text));
     }),
   );
 });
 
-test('time: +N is N seconds from now; N without + is an absolute timestamp', () => {
+test('time: +N is N seconds from now; N without + is an absolute timestamp; +0 is refused, 0 is "not set"', () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 4_000_000_000 }), (n) => {
-      assert.equal(parseTimeValue(`+${n}`, NOW), NOW + n);
+      if (n === 0) assert.throws(() => parseTimeValue('+0', NOW), usage);
+      else assert.equal(parseTimeValue(`+${n}`, NOW), NOW + n);
       assert.equal(parseTimeValue(String(n), NOW), n);
     }),
   );
 });
 
-test('time: fractions of a unit are truncated to whole seconds', () => {
+test('time: a negative timestamp is refused', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (n) => {
+      assert.throws(() => parseTimeValue(`-${n}`, NOW), (e: Error) => usage(e) && e.message.includes(`-${n}`));
+    }),
+  );
+});
+
+test('time: fractions of a unit are truncated to whole seconds (less than a second is refused)', () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 9 }), fc.constantFrom(...Object.keys(SECONDS)), (whole, tenth, u) => {
       const seconds = Math.trunc(((whole * 10 + tenth) * SECONDS[u]!) / 10);
-      assert.equal(parseTimeValue(`+${whole}.${tenth}${u}`, NOW), NOW + seconds);
+      const text = `+${whole}.${tenth}${u}`;
+      if (seconds === 0) assert.throws(() => parseTimeValue(text, NOW), usage);
+      else assert.equal(parseTimeValue(text, NOW), NOW + seconds);
     }),
   );
 });

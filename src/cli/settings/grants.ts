@@ -1,4 +1,5 @@
 // mytoken settings grants: grant types of the user (the ssh grant) and the ssh keys it accepts.
+import { isAbsolute } from 'node:path';
 import type { Command } from 'commander';
 import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../api/grants.js';
 import { MytokenError, MytokenServerError, UsageError } from '../../errors.js';
@@ -7,6 +8,7 @@ import { grantsTable, sshKeysListing } from '../../output/views.js';
 import { parseCapabilities, requestedRestrictions } from '../../request/mytoken.js';
 import { nowSeconds } from '../../request/time.js';
 import { appendHostEntry } from '../../ssh/config.js';
+import { hostEntryProblem, showEntry } from '../../ssh/host-entry.js';
 import { publicKeyFrom } from '../../ssh/keys.js';
 import { group, leaf, type RunArgs } from '../command.js';
 import type { Context } from '../context.js';
@@ -35,10 +37,25 @@ function grantCommand(ctx: () => Context, enable: boolean): Command {
   });
 }
 
+/**
+ * The HOME whose .ssh/config gets the host entry: refused when unset, empty or relative, before
+ * anything is sent (the entry would otherwise land in ./.ssh/config of the working directory).
+ */
+function sshConfigHome(env: Record<string, string | undefined>): string {
+  const home = env.HOME;
+  if (home && isAbsolute(home)) return home;
+  throw new UsageError(
+    home ? `HOME (${home}) is not an absolute path, so the host entry for ~/.ssh/config has nowhere to go` : 'HOME is not set, so the host entry for ~/.ssh/config has nowhere to go',
+    'set HOME, or add --no-write-host-entry to have the entry printed instead',
+  );
+}
+
 async function addKey(a: RunArgs): Promise<void> {
   const c = a.ctx;
   const arg = exactlyOne(a, 'ssh public key', 'mytoken settings grants ssh add ~/.ssh/id_ed25519.pub');
   // everything that can be checked is checked before the mytoken is read
+  const writeEntry = !bool(a.flags.noWriteHostEntry);
+  const home = writeEntry ? sshConfigHome(c.env) : '';
   const key = publicKeyFrom(arg);
   const restrictions = requestedRestrictions(readRestrictionFlags(a.cmd, c.env), { now: nowSeconds(), env: c.env });
   const capabilities = parseCapabilities(str(a.flags.capability));
@@ -58,11 +75,22 @@ async function addKey(a: RunArgs): Promise<void> {
   out(`Successfully added ssh key\nPlease use the following username for ssh: '${added.ssh_user ?? ''}'\n`);
   const entry = added.ssh_host_config;
   if (!entry) return;
-  if (bool(a.flags.noWriteHostEntry)) {
+  const problem = hostEntryProblem(entry);
+  if (problem) {
+    // the server's fault, not the user's: status 1; the key itself is registered all the same
+    const where = problem.line ? `line ${problem.line} ("${problem.text}"): ` : '';
+    err(
+      `mytoken: the key is added and stays registered, but the host entry the server sent was not ${writeEntry ? 'written to ~/.ssh/config' : 'printed as advice'}: ` +
+        `${where}${problem.why}\n  The entry as sent (check it; add only what you trust to ~/.ssh/config yourself):\n${showEntry(entry)}` +
+        '  If you do not trust the server, remove the key again: mytoken settings grants ssh delete <the key or its .pub file>\n',
+    );
+    c.partialFailure = true;
+    return;
+  }
+  if (!writeEntry) {
     out(`You might want to add the following host entry to your ssh config file:\n\n${entry}\n`);
     return;
   }
-  const home = c.env.HOME ?? '';
   try {
     appendHostEntry(home, entry);
   } catch (e) {
