@@ -9,7 +9,7 @@
 // else is ignored, neither read nor written, and silently: a folder with the wrong owner or mode
 // is left as it is, not "fixed". bin/mytoken applies the same rules to its code cache.
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { isOwnFolder, readLimited } from './safefs.js';
 import { writeFileAtomic } from './tokens/files.js';
 
@@ -18,9 +18,10 @@ type Env = Record<string, string | undefined>;
 /** The largest cache entry the client reads or writes. */
 export const MAX_ENTRY_BYTES = 1024 * 1024;
 
+/** The cache folder; relative XDG_CACHE_HOME and HOME are ignored (the XDG rule), never the working folder. */
 export function cacheDir(env: Env): string | undefined {
-  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'mytoken');
-  if (env.HOME) return join(env.HOME, '.cache', 'mytoken');
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'mytoken');
+  if (env.HOME && isAbsolute(env.HOME)) return join(env.HOME, '.cache', 'mytoken');
   return undefined;
 }
 

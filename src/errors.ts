@@ -55,6 +55,12 @@ export class NoAnswerError extends UnreachableError {
   }
 }
 
+/**
+ * A request that carried a mytoken which may rotate was sent in full, and its answer never came:
+ * the server may have rotated the mytoken, and the new version was in that answer. Status 4.
+ */
+export class AnswerLostError extends UnreachableError {}
+
 /** The user pressed Ctrl-C: status 130. */
 export class InterruptedError extends MytokenError {
   constructor(message = 'interrupted') {

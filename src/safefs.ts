@@ -109,7 +109,8 @@ export function readLimited(path: string, opts: ReadOptions): string {
  * (a hard link another user could have made).
  */
 export function ownProblem(st: Stats, uid = euid()): string | undefined {
-  if (uid >= 0 && st.uid !== uid) return `belongs to another user (uid ${st.uid})`;
+  if (uid < 0) return undefined; // no POSIX owners and modes (Windows): nothing to go by
+  if (st.uid !== uid) return `belongs to another user (uid ${st.uid})`;
   if (st.mode & 0o022) return `can be changed by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`;
   if (!st.isDirectory() && st.nlink > 1) return `has ${st.nlink} names (hard links)`;
   return undefined;

@@ -1,6 +1,6 @@
 // A mytoken server: its configuration document, its user-settings document, and requests to the
 // endpoints they name.
-import { MytokenServerError } from '../errors.js';
+import { AnswerLostError, MytokenServerError, NoAnswerError } from '../errors.js';
 import { discover, endpoint } from './discovery.js';
 import { type HttpRequest, requestJSON, rotatingWaitMs } from './http.js';
 import type { Credential, ServerConfiguration, SettingsEndpoints, WithTokenUpdate } from './types.js';
@@ -78,6 +78,12 @@ async function send<T>(base: string, req: CallOptions, env: Env): Promise<T | un
     credential?.update(json as WithTokenUpdate | undefined);
     return json;
   } catch (e) {
+    if (credential?.mayRotate && e instanceof NoAnswerError && e.sent) {
+      throw new AnswerLostError(
+        `${e.message}. The request used a mytoken that rotates: the server may have rotated it, and the new version came only with the answer`,
+        'if the next use of this mytoken is refused, that request used it up: log in again for a new mytoken (mytoken MT)',
+      );
+    }
     if (capability && e instanceof MytokenServerError && e.error === 'insufficient_capabilities') {
       throw e.withHint(`this needs a mytoken with the capability ${capability}`);
     }

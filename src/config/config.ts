@@ -1,7 +1,7 @@
 // The config file: where it is, what it holds, and its defaults.
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { cachePath, readCacheEntry, writeCacheEntry } from '../cache.js';
 import { UsageError } from '../errors.js';
 import { FileProblem, LIMITS, readLimited } from '../safefs.js';
@@ -47,7 +47,8 @@ export function expandHome(path: string, env: Env): string {
 /** The config files searched when none is named, most specific first. */
 export function configCandidates(env: Env): string[] {
   const out: string[] = [];
-  if (env.XDG_CONFIG_HOME) out.push(join(env.XDG_CONFIG_HOME, 'mytoken', 'config.yaml'));
+  // relative XDG_CONFIG_HOME is ignored, as the XDG rules say
+  if (env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME)) out.push(join(env.XDG_CONFIG_HOME, 'mytoken', 'config.yaml'));
   if (env.HOME) {
     out.push(join(env.HOME, '.config', 'mytoken', 'config.yaml'));
     out.push(join(env.HOME, '.mytoken', 'config.yaml'));

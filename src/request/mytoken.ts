@@ -1,6 +1,7 @@
 // Building the request for a new mytoken (spec cli.md section 9).
 import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
+import { parseJson } from './json.js';
 import type { MytokenRequest } from '../api/types.js';
 import { parseProfile } from './profile.js';
 import { type ClauseFlags, clauseFromFlags, type ParseContext, parseRestrictions, type RestrictionEntry } from './restrictions.js';
@@ -24,12 +25,7 @@ export function parseCapabilities(value: string | undefined): string[] | undefin
   let list: string[];
   const trimmed = value.trim();
   if (trimmed.startsWith('[')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch (e) {
-      throw new UsageError(`--capability: not valid JSON: ${(e as Error).message}`);
-    }
+    const parsed = parseJson(trimmed, '--capability');
     if (!Array.isArray(parsed) || parsed.some((c) => typeof c !== 'string')) {
       throw new UsageError('--capability: a JSON value must be an array of capability names (strings)');
     }

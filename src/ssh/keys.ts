@@ -1,6 +1,6 @@
 // ssh public keys as `settings grants ssh add|delete` take them: a key line, or a file holding one.
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { FileProblem, readLimited } from '../safefs.js';
 
 const KEY_TYPES = new Set([
   'ssh-ed25519',
@@ -30,10 +30,11 @@ export function publicKeyFrom(arg: string): string {
   if (isPublicKeyLine(arg)) return arg;
   let text: string;
   try {
-    text = readFileSync(arg, 'utf8');
+    // a public key file is a few KB at most (an RSA key with a long comment)
+    text = readLimited(arg, { maxBytes: 64 * 1024 });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? (e as Error).message);
+    if (!(e instanceof FileProblem)) throw e;
+    const why = e.code === 'ENOENT' ? 'there is no such file' : `it ${e.why}`;
     throw new UsageError(`'${arg}' is neither an ssh public key nor a file holding one (${why})`, 'give the key file, e.g. ~/.ssh/id_ed25519.pub');
   }
   if (!text.split('\n').some(isPublicKeyLine)) {

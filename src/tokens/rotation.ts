@@ -2,7 +2,7 @@
 // file's lock, before the command prints anything; it is never dropped. The journal beside the
 // file (journal.ts) carries a new version across a process killed before the file was rewritten.
 import { readFileSync, statSync } from 'node:fs';
-import { InterruptedError, MytokenError, MytokenServerError, NoAnswerError, RefusedError, UnreachableError, UsageError } from '../errors.js';
+import { AnswerLostError, InterruptedError, MytokenError, MytokenServerError, RefusedError, UsageError } from '../errors.js';
 import { isTokenText } from '../safefs.js';
 import { replaceFirstLine, writeFileAtomic } from './files.js';
 import { fingerprint, isSuccessor, type JournalEntry, readJournal, removeJournal, removeOrphans, writeJournal } from './journal.js';
@@ -121,13 +121,8 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
     try {
       return await use(session);
     } catch (e) {
-      if (e instanceof NoAnswerError && e.sent) {
-        keepJournal = true;
-        throw new UnreachableError(
-          `${e.message}; the request used the rotating mytoken in ${named}, so the server may have rotated it, and the answer with the new version never came`,
-          'if the next use of this mytoken is refused, that request used it up: log in again for a new mytoken (mytoken MT)',
-        );
-      }
+      // the journal stays: the next run can tell why the server refuses this version, if it does
+      if (e instanceof AnswerLostError) keepJournal = true;
       if (suspect && e instanceof MytokenServerError && e.error === 'invalid_token') {
         keepJournal = true; // later runs explain the refusal the same way
         throw new RefusedError(
