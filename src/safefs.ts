@@ -26,8 +26,10 @@ export const LIMITS = {
   jsonFile: 1024 * 1024,
   /** a server's reply body */
   reply: 8 * 1024 * 1024,
-  /** nesting of JSON arrays and objects */
+  /** nesting of JSON arrays and objects the user gives */
   jsonDepth: 64,
+  /** nesting of JSON arrays and objects in a server's reply (a tree of sub-tokens is deeper) */
+  replyDepth: 256,
 } as const;
 
 /** The effective user id, or -1 where there is none (Windows). */
@@ -129,4 +131,29 @@ export function isOwnFolder(path: string, uid = euid()): boolean {
 /** A token as servers and files must give it: one line of printable ASCII, not too long. */
 export function isTokenText(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= LIMITS.token && /^[\x21-\x7e]+$/.test(v);
+}
+
+/**
+ * Where text first opens an array or object (`[`, `{`) more than `max` levels deep (an index into
+ * `text`), or -1. One pass, no recursion; brackets inside double-quoted strings (escapes
+ * included) do not count, and a closing bracket with nothing open is passed over. For JSON, and
+ * for YAML's flow style as a conservative count (its comments and single-quoted strings count).
+ */
+export function jsonDepthIndex(text: string, max: number = LIMITS.jsonDepth): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c /* \ */) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > max) return i;
+    } else if ((c === 0x5d /* ] */ || c === 0x7d) /* } */ && depth > 0) {
+      depth--;
+    }
+  }
+  return -1;
 }

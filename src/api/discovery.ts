@@ -1,7 +1,7 @@
 // The server's configuration document, fetched once and cached on disk per server.
 import { cachePath, readCacheEntry, writeCacheEntry } from '../cache.js';
 import { MytokenError, UnreachableError, UsageError } from '../errors.js';
-import { requestJSON } from './http.js';
+import { requestJSON } from './reply.js';
 import type { ServerConfiguration } from './types.js';
 
 type Env = Record<string, string | undefined>;

@@ -1,8 +1,8 @@
 // HTTP for the mytoken server: node:http/https directly (cheap to start), undici only behind a proxy
-// (proxy.ts). Every request has one deadline, its reply is read up to LIMITS.reply, and redirects
+// (proxy.ts); replies are decoded in reply.ts. Every request has one deadline, its reply is read up to LIMITS.reply, and redirects
 // are followed only on the server's own origin, so a mytoken is never sent anywhere else.
 import type { IncomingHttpHeaders } from 'node:http';
-import { InterruptedError, MytokenServerError, NoAnswerError, UnreachableError, UsageError } from '../errors.js';
+import { InterruptedError, NoAnswerError, UnreachableError, UsageError } from '../errors.js';
 import { LIMITS } from '../safefs.js';
 import { USER_AGENT } from '../version.js';
 import { proxyFor, sendViaProxy } from './proxy.js';
@@ -249,48 +249,4 @@ function sendDirect(hop: Hop): Promise<HttpResponse> {
     r.on('error', (e) => end(hop.failure(where, e)));
     r.end(hop.body);
   });
-}
-
-function contentType(res: HttpResponse): string {
-  return String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
-}
-
-/** Raises the server's error for a status >= 400; a body that is not a JSON error is status 4. */
-export function raiseForStatus(res: HttpResponse): void {
-  if (res.status < 400) return;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(res.body.toString('utf8'));
-  } catch {
-    const type = contentType(res) || 'no content type';
-    throw new UnreachableError(
-      `the server at ${res.url} answered HTTP ${res.status} with a body that is not a mytoken error (${type})`,
-      res.status >= 500 ? 'the server or a proxy in front of it has a problem; try again later' : 'check the server URL',
-    );
-  }
-  const p = (parsed ?? {}) as { error?: unknown; error_description?: unknown };
-  const error = typeof p.error === 'string' ? p.error : '';
-  const desc = typeof p.error_description === 'string' && p.error_description ? p.error_description : undefined;
-  throw new MytokenServerError(res.url, res.status, error, desc);
-}
-
-/** Decodes a successful reply; an empty body (204, Content-Length 0) gives undefined. */
-export function jsonBody<T>(res: HttpResponse): T | undefined {
-  if (res.status === 204 || res.body.length === 0) return undefined;
-  try {
-    return JSON.parse(res.body.toString('utf8')) as T;
-  } catch {
-    throw new UnreachableError(
-      `the server at ${res.url} answered HTTP ${res.status} with a body that is not JSON (${contentType(res) || 'no content type'})`,
-      'check that the URL points to a mytoken server',
-    );
-  }
-}
-
-/** Sends a request and decodes its JSON reply, raising the server's error for a status >= 400. */
-export async function requestJSON<T>(req: HttpRequest): Promise<{ res: HttpResponse; json: T | undefined }> {
-  const res = await send(req);
-  raiseForStatus(res);
-  if (req.textIsEmpty && !/json/.test(contentType(res))) return { res, json: undefined };
-  return { res, json: jsonBody<T>(res) };
 }

@@ -1,7 +1,7 @@
 // Server-side profiles and templates (server-api 4.11), read only; and the capability list (4.14).
 import { type MytokenServer, segment } from './server.js';
 import { MytokenError, MytokenServerError, UnreachableError } from '../errors.js';
-import { requestJSON } from './http.js';
+import { requestJSON } from './reply.js';
 import type { CapabilityEntry, ProfileEntry } from './types.js';
 
 export type TemplateKind = 'profiles' | 'capabilities' | 'restrictions' | 'rotation';

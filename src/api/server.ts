@@ -2,7 +2,8 @@
 // endpoints they name.
 import { AnswerLostError, MytokenServerError, NoAnswerError } from '../errors.js';
 import { discover, endpoint } from './discovery.js';
-import { type HttpRequest, requestJSON, rotatingWaitMs } from './http.js';
+import { type HttpRequest, rotatingWaitMs } from './http.js';
+import { requestJSON } from './reply.js';
 import type { Credential, ServerConfiguration, SettingsEndpoints, WithTokenUpdate } from './types.js';
 
 type Env = Record<string, string | undefined>;

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { cachePath, readCacheEntry, writeCacheEntry } from '../cache.js';
 import { UsageError } from '../errors.js';
-import { FileProblem, LIMITS, readLimited } from '../safefs.js';
+import { FileProblem, jsonDepthIndex, LIMITS, readLimited } from '../safefs.js';
 
 export const DEFAULT_INSTANCE = 'https://mytoken.data.kit.edu';
 export const DEFAULT_CAPABILITIES: readonly string[] = ['AT', 'tokeninfo'];
@@ -141,20 +141,8 @@ export function parseConfig(text: string, file: string): Config {
  */
 const MAX_ALIASES = 50;
 
-/** How deep `[` and `{` may nest in a config file (counted naively, even in comments); more is refused before parsing. */
+/** How deep `[` and `{` may nest in a config file (comments counted too); more is refused before parsing. */
 const MAX_FLOW_DEPTH = 256;
-
-/** Where the text nests `[`/`{` more than `max` deep, counting every bracket (comments and strings too); -1 if nowhere. */
-function bracketDepthIndex(text: string, max: number): number {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return i;
-    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
-  }
-  return -1;
-}
 
 /** The data of a config file's YAML, and a way to name the line of a top-level key. */
 function parseYaml(text: string, file: string): { data: unknown; lineOf: (key: string) => string } {
@@ -163,7 +151,7 @@ function parseYaml(text: string, file: string): { data: unknown; lineOf: (key: s
   const YAML = require('yaml') as typeof import('yaml');
   const lines = new YAML.LineCounter();
   const at = (offset: number | undefined): string => (offset === undefined ? '' : `, line ${lines.linePos(offset).line}`);
-  const deep = bracketDepthIndex(text, MAX_FLOW_DEPTH);
+  const deep = jsonDepthIndex(text, MAX_FLOW_DEPTH);
   if (deep >= 0) {
     const line = text.slice(0, deep).split('\n').length;
     throw new UsageError(`config file ${file}, line ${line}: brackets nested more than ${MAX_FLOW_DEPTH} deep`, 'a config file needs only a few levels; check the file');

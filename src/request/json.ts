@@ -3,7 +3,7 @@
 // it), and parsed with errors that say where the text stopped making sense.
 import { UsageError } from '../errors.js';
 import { expandHome } from '../config/config.js';
-import { FileProblem, LIMITS, readLimited } from '../safefs.js';
+import { FileProblem, jsonDepthIndex, LIMITS, readLimited } from '../safefs.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -15,30 +15,6 @@ function position(text: string, i: number): string {
   return `line ${line}, column ${col}`;
 }
 
-/**
- * Where JSON text first opens an array or object more than `max` levels deep (an index into
- * `text`), or -1. One pass, no recursion; brackets inside strings (escapes included) do not count.
- * A closing bracket with nothing open ends the scan: the text is not JSON there, and nothing
- * nests any deeper before that point.
- */
-export function jsonDepthIndex(text: string, max: number = LIMITS.jsonDepth): number {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      for (i++; i < text.length; i++) {
-        const s = text.charCodeAt(i);
-        if (s === 0x5c /* \ */) i++;
-        else if (s === 0x22) break;
-      }
-    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (++depth > max) return i;
-    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
-      if (--depth < 0) return -1;
-    }
-  }
-  return -1;
-}
 
 const WS = /[ \t\n\r]*/y;
 const LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

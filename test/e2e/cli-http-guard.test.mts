@@ -461,3 +461,16 @@ test('11.10 patient wait: a request never handed over in full (64 MiB to a serve
     await srv.close();
   }
 });
+
+test('11.8 a reply nested deeper than 256 levels is refused (status 4) before anything walks it', async () => {
+  const t = tokenFileFor(A.url, `${OPAQUE_MT}\n`);
+  A.on('POST', '/api/v0/tokeninfo', {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: `{"valid":true,"deep":${'['.repeat(300)}${']'.repeat(300)}}`,
+  });
+  const r = await run(['info', 'introspect', '--MT-file', t.file], { home: t.home });
+  assertFailed(r, 4, /nested more than 256 levels deep/);
+  assert.doesNotMatch(r.stderr, /RangeError|unexpected error/);
+  assertUntouched(t);
+});

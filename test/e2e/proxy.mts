@@ -33,6 +33,23 @@ function forward(target: URL, req: IncomingMessage, res: ServerResponse): void {
   req.pipe(up);
 }
 
+/** A request listener that forwards absolute-URI requests (`GET http://host/path`), recording each in `seen`. */
+function absoluteForm(seen: string[]) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    let target: URL;
+    try {
+      target = new URL(req.url ?? '');
+      if (target.protocol !== 'http:') throw new Error('not http');
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('proxy: absolute http:// URLs only');
+      return;
+    }
+    seen.push(`${req.method} ${target.href}`);
+    forward(target, req, res);
+  };
+}
+
 export async function startProxy(): Promise<Proxy> {
   const seen: string[] = [];
   const tunnels: string[] = [];
@@ -52,19 +69,7 @@ export async function startProxy(): Promise<Proxy> {
     forward(target, req, res);
   });
 
-  const outer = http.createServer((req, res) => {
-    let target: URL;
-    try {
-      target = new URL(req.url ?? '');
-      if (target.protocol !== 'http:') throw new Error('not http');
-    } catch {
-      res.writeHead(400, { 'content-type': 'text/plain' });
-      res.end('proxy: absolute http:// URLs only');
-      return;
-    }
-    seen.push(`${req.method} ${target.href}`);
-    forward(target, req, res);
-  });
+  const outer = http.createServer(absoluteForm(seen));
   outer.on('connection', track);
   outer.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const hostPort = req.url ?? '';
@@ -96,19 +101,7 @@ export async function startForwardingProxy(): Promise<Proxy> {
   const seen: string[] = [];
   const tunnels: string[] = [];
   const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
-    let target: URL;
-    try {
-      target = new URL(req.url ?? '');
-      if (target.protocol !== 'http:') throw new Error('not http');
-    } catch {
-      res.writeHead(400, { 'content-type': 'text/plain' });
-      res.end('proxy: absolute http:// URLs only');
-      return;
-    }
-    seen.push(`${req.method} ${target.href}`);
-    forward(target, req, res);
-  });
+  const server = http.createServer(absoluteForm(seen));
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandHome, loadConfig, parseConfig } from '../../src/config/config.js';
-import { jsonDepthIndex, jsonErrorIndex, parseJson, readJsonFile, shortJson } from '../../src/request/json.js';
+import { jsonErrorIndex, parseJson, readJsonFile, shortJson } from '../../src/request/json.js';
+import { jsonDepthIndex } from '../../src/safefs.js';
 import { parseRestrictions } from '../../src/request/restrictions.js';
 import { parseRotation } from '../../src/request/rotation.js';
 import { parseProfile } from '../../src/request/profile.js';
@@ -26,7 +27,7 @@ describe('11.8 JSON depth', () => {
     assert.equal(jsonDepthIndex(`["${'['.repeat(1000)}"]`), -1);
     assert.equal(jsonDepthIndex(`["\\"${'['.repeat(1000)}"]`), -1, 'an escaped quote does not end the string');
     assert.equal(jsonDepthIndex(`["\\\\", ${nest(70)}]`), 70, 'an escaped backslash does');
-    assert.equal(jsonDepthIndex(`${']'.repeat(10)}${'['.repeat(100)}`), -1, 'a stray closing bracket ends the scan (the text is no JSON there)');
+    assert.equal(jsonDepthIndex(`${']'.repeat(10)}${'['.repeat(100)}`), 74, 'stray closing brackets do not make room for more');
     assert.equal(jsonDepthIndex('['.repeat(1_000_000)), 64);
     assert.equal(jsonDepthIndex('"unterminated [[[['), -1);
   });
