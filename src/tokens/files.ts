@@ -9,8 +9,12 @@ export interface WriteOptions {
   mkdir?: boolean;
   /** keep the mode (and, when running as root, the owner) of the file being replaced */
   keepMode?: boolean;
-  /** flush to disk before the rename; default true */
-  sync?: boolean;
+  /**
+   * flush to disk before the rename (true, the default: after a crash of the machine the file
+   * holds the old text or the new), after it ('after-rename': the new text is in place as soon as
+   * possible, for a process killed a moment later), or not at all (false)
+   */
+  sync?: boolean | 'after-rename';
 }
 
 /**
@@ -41,18 +45,19 @@ export function writeFileAtomic(path: string, data: string, opts: WriteOptions =
       if (process.geteuid?.() === 0) fchownSync(fd, keep.uid, keep.gid);
     }
     writeSync(fd, data);
-    if (opts.sync !== false) fsyncSync(fd);
+    if (opts.sync === undefined || opts.sync === true) fsyncSync(fd);
+    renameSync(tmp, path);
   } catch (e) {
     closeSync(fd);
     unlinkQuietly(tmp);
     throw e;
   }
-  closeSync(fd);
   try {
-    renameSync(tmp, path);
-  } catch (e) {
-    unlinkQuietly(tmp);
-    throw e;
+    if (opts.sync === 'after-rename') fsyncSync(fd);
+  } catch {
+    /* in place already; only the flush failed */
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -36,7 +36,8 @@ export function fingerprint(token: string): string {
 export function writeJournal(file: string, entry: Omit<JournalEntry, 'v' | 'pid' | 'at'>): boolean {
   const full: JournalEntry = { v: 1, pid: process.pid, at: new Date().toISOString(), ...entry };
   try {
-    writeFileAtomic(journalPath(file), `${JSON.stringify(full)}\n`, { sync: entry.new !== undefined });
+    // a new version must be in place at once (a kill a moment later must not lose it), and on disk
+    writeFileAtomic(journalPath(file), `${JSON.stringify(full)}\n`, { sync: entry.new !== undefined && 'after-rename' });
     return true;
   } catch {
     return false;

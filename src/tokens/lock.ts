@@ -7,6 +7,7 @@
 import { closeSync, linkSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { euid, readLimited } from '../safefs.js';
 import { unlinkQuietly } from './files.js';
 
 export interface FileLock {
@@ -118,11 +119,8 @@ export async function lockFile(file: string, opts: LockOptions): Promise<FileLoc
 }
 
 function readHolder(lock: string): Holder | undefined {
-  try {
-    return parseHolder(readFileSync(lock, 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const seen = look(lock);
+  return seen && 'text' in seen ? parseHolder(seen.text) : undefined;
 }
 
 /** Makes the lock file appear with its whole text: its inode number, 'exists' or 'unwritable'. */
@@ -190,10 +188,19 @@ interface Seen {
   text: string;
 }
 
-function look(lock: string): (Seen & { mtimeMs: number }) | undefined {
+/**
+ * The lock file as it is now: undefined when it is gone, `foreign` (why) when it is not a lock this
+ * user could have made (another user's file, a link, a folder: in a shared folder such as /tmp
+ * anyone can put one there, and it must neither be read on nor wait for).
+ */
+function look(lock: string): (Seen & { mtimeMs: number }) | { foreign: string } | undefined {
   try {
     const st = lstatSync(lock);
-    return { ino: st.ino, mtimeMs: st.mtimeMs, text: readFileSync(lock, 'utf8').slice(0, 512) };
+    if (!st.isFile()) return { foreign: 'is not a file' };
+    const uid = euid();
+    if (uid >= 0 && st.uid !== uid) return { foreign: `belongs to another user (uid ${st.uid})` };
+    // a lock is one short line: more than that is garbage, read no further
+    return { ino: st.ino, mtimeMs: st.mtimeMs, text: st.size > 512 ? '?' : readLimited(lock, { maxBytes: 512, noFollow: true }) };
   } catch {
     return undefined;
   }
@@ -201,6 +208,9 @@ function look(lock: string): (Seen & { mtimeMs: number }) | undefined {
 
 async function breakIfStale(lock: string): Promise<void> {
   const seen = look(lock);
+  if (seen && 'foreign' in seen) {
+    throw Object.assign(new Error(`the lock file ${lock} ${seen.foreign}: it is not this client's lock`), { code: 'EFOREIGNLOCK' });
+  }
   if (!seen || !isStale(seen.text, seen.mtimeMs)) return;
   const mutex = await breakerMutex(lock);
   if (!mutex) return; // another process is breaking it: look again soon
@@ -208,7 +218,7 @@ async function breakIfStale(lock: string): Promise<void> {
     // only a breaker removes another's lock, and only one breaker at a time: if the lock is still
     // the stale file seen above, nobody can have taken the lock since
     const now = look(lock);
-    if (now && now.ino === seen.ino && now.text === seen.text && isStale(now.text, now.mtimeMs)) unlinkQuietly(lock);
+    if (now && 'text' in now && now.ino === seen.ino && now.text === seen.text && isStale(now.text, now.mtimeMs)) unlinkQuietly(lock);
   } finally {
     mutex.release();
   }

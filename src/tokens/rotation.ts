@@ -98,7 +98,11 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ABORT_ERR') throw new InterruptedError();
-    throw new MytokenError(`could not lock the token file ${named}: ${(e as Error).message}`);
+    const hint =
+      code === 'EFOREIGNLOCK'
+        ? 'keep the mytoken in a folder of your own (another user can put files in this one), or remove the lock file if you know where it came from'
+        : undefined;
+    throw new MytokenError(`could not lock the token file ${named}: ${(e as Error).message}`, undefined, hint);
   }
   let keepJournal = false;
   try {

@@ -76,6 +76,10 @@ async function main() {
     const minted = await server.mint({ capabilities: ['AT'] });
     const file = join(home, 'mt.txt');
     writeFileSync(file, `${minted.mytoken}\n`, { mode: 0o600 });
+    // a rotating mytoken: each AT locks the file, journals the new version and rewrites the file
+    const rotating = await server.mint({ capabilities: ['AT'], rotation: { on_AT: true, auto_revoke: true } });
+    const rotFile = join(home, 'rot.txt');
+    writeFileSync(rotFile, `${rotating.mytoken}\n`, { mode: 0o600 });
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home };
     if (process.env.NODE_EXTRA_CA_CERTS && process.env.BENCH_KEEP_CA === '1') env.NODE_EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
     const slowEnv: NodeJS.ProcessEnv = { ...env, HOME: slowHome };
@@ -93,6 +97,7 @@ async function main() {
       ['mytoken --help', process.execPath, [BIN, '--help'], env, NODE],
       ['mytoken AT --help', process.execPath, [BIN, 'AT', '--help'], env, NODE],
       [WARM_AT, process.execPath, [BIN, 'AT', '--MT-file', file], env, NODE],
+      ['mytoken AT, rotating (warm cache)', process.execPath, [BIN, 'AT', '--MT-file', rotFile], env, NODE],
       [SLOW_AT, process.execPath, [BIN, 'AT', '--MT-file', slowFile], slowEnv, NODE],
       [SLOW_REF, 'sh', ['-c', reference], slowEnv, NODE],
     ];

@@ -337,3 +337,20 @@ test('11.3 the connection drops after a rotating request was sent: no "try again
     server.close();
   }
 });
+
+test('11.1 a lock file another user put beside a token file in a shared folder: refused at once, nothing sent, not read on', async () => {
+  const old = await autoRevoking();
+  const dir = sharedFolder();
+  const file = join(dir, 'bt_u0');
+  writeFileSync(file, old, { mode: 0o600 });
+  const home = homeWithConfig(S.url);
+  for (const plant of ['echo 999999 > .bt_u0.lock', 'ln -s /dev/zero .bt_u0.lock']) {
+    asOtherUser(`rm -f .bt_u0.lock; ${plant}`, dir);
+    const n = S.requests.length;
+    const r = await run(['AT', '--MT-file', file], { home, timeoutMs: 10_000 });
+    assertFailed(r, 1, /lock file .*\.bt_u0\.lock (belongs to another user|is not a file)/, plant);
+    assert.match(r.stderr, /folder of your own/);
+    assert.equal(S.requests.filter((q, i) => i >= n && q.path.endsWith('/token/access')).length, 0);
+    assert.equal(readFileSync(file, 'utf8'), old);
+  }
+});

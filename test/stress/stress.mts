@@ -25,8 +25,9 @@ const home = join(work, 'home');
 const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: join(home, 'cache'), MYTOKEN_URL: S.url };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function start(file: string): { child: ChildProcess; done: Promise<{ status: number | null; stderr: string }> } {
-  const child = spawn(process.execPath, [BIN, 'AT', '--MT-file', file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+/** Runs `mytoken AT --MT-file file [who]`: `who`, the comment, tells the server's records which run sent a request. */
+function start(file: string, who?: string): { child: ChildProcess; done: Promise<{ status: number | null; stderr: string }> } {
+  const child = spawn(process.execPath, [BIN, 'AT', '--MT-file', file, ...(who ? [who] : [])], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const done = new Promise<{ status: number | null; stderr: string }>((r) => child.on('close', (status) => r({ status, stderr })));
@@ -41,12 +42,22 @@ async function freshTokenFile(): Promise<string> {
   return file;
 }
 
-/** The access-token requests since request number `from`: the version each sent, and when it was answered. */
-function atRequests(from: number): { token: string; time: number; answered?: number }[] {
+interface Sent {
+  token: string;
+  /** the comment of the run that sent it */
+  who?: string;
+  answered?: number;
+}
+
+/** The access-token requests since request number `from`: the version each sent, who sent it, when it was answered. */
+function atRequests(from: number): Sent[] {
   return S.requests
     .slice(from)
     .filter((q) => q.path.endsWith('/token/access'))
-    .map((q) => ({ token: JSON.parse(q.body || '{}').mytoken as string, time: q.time, answered: q.answered }));
+    .map((q) => {
+      const body = JSON.parse(q.body || '{}') as { mytoken: string; comment?: string };
+      return { token: body.mytoken, who: body.comment, answered: q.answered };
+    });
 }
 
 function duplicates(tokens: string[]): Map<string, number> {
@@ -66,35 +77,34 @@ async function alive(file: string): Promise<boolean> {
 
 /**
  * Why a family died: the first request that presented a version already presented before (with
- * auto-revoke, that one killed it), and who had presented it first.
+ * auto-revoke, that one killed it), and who had presented it first: the killed run (its answer
+ * was lost with it, before or after the server handed it over) or a run that lived (a double use).
  */
-function firstReuse(sent: { token: string; time: number; answered?: number }[]) {
-  const seen = new Map<string, { token: string; time: number; answered?: number }>();
+function cause(sent: Sent[], killedAt: number): { why: Cause; gapMs?: number } {
+  const seen = new Map<string, Sent>();
   for (const s of sent) {
     const earlier = seen.get(s.token);
-    if (earlier) return earlier;
-    seen.set(s.token, s);
+    if (!earlier) {
+      seen.set(s.token, s);
+      continue;
+    }
+    if (earlier.who !== KILLED) return { why: 'doubleUse' };
+    if (earlier.answered !== undefined && earlier.answered < killedAt) return { why: 'afterReply', gapMs: killedAt - earlier.answered };
+    return { why: 'inFlight' };
   }
-  return undefined;
+  return { why: 'other' };
 }
 
 type Cause = 'doubleUse' | 'inFlight' | 'afterReply' | 'other';
+const KILLED = 'killed-run';
 
-/** A lost family's cause, given the request of the killed run (if it made one) and when it was killed. */
-function cause(sent: { token: string; time: number; answered?: number }[], killed: { time: number } | undefined, killedAt: number): Cause {
-  const first = firstReuse(sent);
-  if (!first) return 'other';
-  if (first !== killed) return 'doubleUse';
-  return first.answered !== undefined && first.answered < killedAt ? 'afterReply' : 'inFlight';
-}
-
-const lockCounts = () => ({ trials: 0, lost: 0, doubleUse: 0, inFlight: 0, afterReply: 0, other: 0, broken: 0 });
+const lockCounts = () => ({ trials: 0, lost: 0, doubleUse: 0, inFlight: 0, afterReply: 0, other: 0, broken: 0, gapsMs: [] as number[] });
 const counts = {
   /** A, the holder a process that only holds the lock (as `sleep 30 & echo $! > .F.lock`) */
   fakeHolder: lockCounts(),
   /** A, the holder a real run of the client */
   realHolder: lockCounts(),
-  B: { ...lockCounts(), afterReplyGapsMs: [] as number[] },
+  B: lockCounts(),
   C: [] as { size: number; runs: number; failed: number; doubleUse: number; lost: boolean }[],
 };
 
@@ -104,7 +114,7 @@ async function lockHolderKilled(real: boolean): Promise<void> {
   const from = S.requests.length;
   let holder: { child: ChildProcess; done: Promise<unknown> };
   if (real) {
-    holder = start(file);
+    holder = start(file, KILLED);
     for (let i = 0; i < 1500 && !existsSync(lock); i++) await sleep(2);
   } else {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
@@ -121,15 +131,17 @@ async function lockHolderKilled(real: boolean): Promise<void> {
   if (!whole(file)) c.broken++;
   if (await alive(file)) return;
   c.lost++;
-  const sent = atRequests(from);
-  // the holder had the lock first: its request, if it made one, is the first one before the kill
-  const holderRequest = real && sent[0] && sent[0].time <= killedAt ? sent[0] : undefined;
-  c[cause(sent, holderRequest, killedAt)]++;
+  tally(c, cause(atRequests(from), killedAt));
+}
+
+function tally(c: ReturnType<typeof lockCounts>, found: { why: Cause; gapMs?: number }): void {
+  c[found.why]++;
+  if (found.gapMs !== undefined) c.gapsMs.push(found.gapMs);
 }
 
 async function randomKill(file: string): Promise<string> {
   const from = S.requests.length;
-  const run = start(file);
+  const run = start(file, KILLED);
   await sleep(Math.random() * 200);
   const killedAt = Date.now();
   run.child.kill('SIGKILL');
@@ -139,11 +151,7 @@ async function randomKill(file: string): Promise<string> {
   if (!whole(file)) c.broken++;
   if (await alive(file)) return file;
   c.lost++;
-  const sent = atRequests(from);
-  const killed = sent.find((s) => s.time <= killedAt);
-  const why = cause(sent, killed, killedAt);
-  c[why]++;
-  if (why === 'afterReply') c.afterReplyGapsMs.push(killedAt - killed!.answered!);
+  tally(c, cause(atRequests(from), killedAt));
   return freshTokenFile();
 }
 
@@ -168,21 +176,21 @@ try {
   for (let i = 0; i < TRIALS; i++) file = await randomKill(file);
   for (const size of [2, 8, 32]) await parallelRounds(size);
   const b = counts.B;
-  const line = (label: string, c: ReturnType<typeof lockCounts>, extra = '') =>
-    `${label}: ${c.trials} trials, ${c.lost} families lost: ${c.doubleUse} to a double use of one version, ` +
-    `${c.inFlight} to a request whose reply was not sent before the kill, ${c.afterReply} after the reply was sent${extra}, ` +
+  const line = (label: string, c: ReturnType<typeof lockCounts>) =>
+    `${label}: ${c.trials} trials, ${c.lost} families lost: ${c.doubleUse} to a double use of one version by runs that lived, ` +
+    `${c.inFlight} with the killed run's reply not yet sent by the server, ${c.afterReply} with it sent but not yet stored by the client` +
+    `${c.gapsMs.length ? ` (killed ${c.gapsMs.sort((x, y) => x - y).join(', ')} ms after the server sent it)` : ''}, ` +
     `${c.other} otherwise; ${c.broken} token files not whole\n`;
-  const gaps = b.afterReplyGapsMs.length ? ` (killed ${b.afterReplyGapsMs.join(', ')} ms after it)` : '';
   process.stdout.write(
     line('A. lock held by a bare process, killed with -9 while 8 runs wait', counts.fakeHolder) +
       line('A. lock held by a run of the client, killed with -9 while 8 runs wait', counts.realHolder) +
-      line('B. random kill -9 in the first 200 ms of an AT', b, gaps) +
+      line('B. random kill -9 in the first 200 ms of an AT', b) +
       counts.C.map((c) => `C. ${c.runs} ATs in rounds of ${c.size}: ${c.failed} failed, ${c.doubleUse} versions sent twice, family ${c.lost ? 'LOST' : 'alive'}\n`).join('') +
       `(${Math.round((Date.now() - t0) / 1000)} s; server replies delayed ${DELAY} ms)\n`,
   );
   const all = [counts.fakeHolder, counts.realHolder, b];
   const bad =
-    all.reduce((n, c) => n + c.doubleUse + c.other + c.broken + c.afterReply, 0) + counts.fakeHolder.lost +
+    all.reduce((n, c) => n + c.doubleUse + c.other + c.broken, 0) + counts.fakeHolder.lost +
     counts.C.reduce((n, c) => n + c.doubleUse + c.failed + (c.lost ? 1 : 0), 0);
   process.exitCode = bad > 0 ? 1 : 0;
 } finally {
