@@ -118,7 +118,7 @@ export class Context {
       onSlow: (seconds) =>
         warn(`no answer from the server within ${seconds} s; still waiting, because the request may have rotated the mytoken and the new version comes only with the answer`),
       onRecovered: (file, wb) => {
-        warn(`found the newer mytoken that an interrupted run had received (kept beside ${file}) and used it`);
+        warn(`used the newer mytoken that an earlier run received but did not store in ${file} (it was kept beside the file)`);
         if (!reportWriteBack(wb)) this.writeBackFailed = true;
       },
     });

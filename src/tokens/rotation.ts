@@ -104,6 +104,7 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
         : undefined;
     throw new MytokenError(`could not lock the token file ${named}: ${(e as Error).message}`, undefined, hint);
   }
+  // kept when the next run needs it: a new version the file did not get, or a lost answer
   let keepJournal = false;
   try {
     checkOneName(file, named);
@@ -119,9 +120,18 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
     }
     const suspect = interruptedUse(left, current.token);
     writeJournal(file, { using: fingerprint(current.token) });
-    const session = plainSession(current, true, opts, (old, next) => {
-      writeJournal(file, { using: fingerprint(next), replaces: fingerprint(old.token), new: next });
-    });
+    const session = plainSession(
+      current,
+      true,
+      {
+        ...opts,
+        onWriteBack: (wb) => {
+          if (wb.kind === 'failed') keepJournal = true; // the next run takes the new version from it
+          opts.onWriteBack?.(wb);
+        },
+      },
+      (old, next) => writeJournal(file, { using: fingerprint(next), replaces: fingerprint(old.token), new: next }),
+    );
     try {
       return await use(session);
     } catch (e) {

@@ -133,7 +133,7 @@ test('11.2 a new version left in the journal by a killed run is adopted, not rep
   writeFileSync(join(t.dir, '.mt.999999.0badf00d.tmp'), next, { mode: 0o600 });
   const r = await run(['AT', '--MT-file', t.file], { home: t.home });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /interrupted run/);
+  assert.match(r.stderr, /earlier run received but did not store/);
   const now = readFileSync(t.file, 'utf8');
   assert.equal(jwtPayload(now)!.seq_no, (jwtPayload(next)!.seq_no as number) + 1, 'the adopted version was used and rotated');
   assert.deepEqual(listDir(t.dir), ['mt'], 'the journal and the orphaned temp file are gone');
@@ -353,4 +353,24 @@ test('11.1 a lock file another user put beside a token file in a shared folder: 
     assert.equal(S.requests.filter((q, i) => i >= n && q.path.endsWith('/token/access')).length, 0);
     assert.equal(readFileSync(file, 'utf8'), old);
   }
+});
+
+test('11.2 a token file that cannot be rewritten: the new version is kept beside it and taken by the next run', async () => {
+  const old = await autoRevoking();
+  const t = tokenFile(old);
+  execFileSync('chattr', ['+i', t.file]); // even root cannot replace it now
+  let r;
+  try {
+    r = await run(['AT', '--MT-file', t.file], { home: t.home });
+  } finally {
+    execFileSync('chattr', ['-i', t.file]);
+  }
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /could not be rewritten/);
+  assert.equal(readFileSync(t.file, 'utf8'), old, 'the immutable file changed');
+  // the user fixed the file but did not move the copy over it: the next run still uses the new version
+  const next = await run(['AT', '--MT-file', t.file], { home: t.home });
+  assert.equal(next.status, 0, next.stderr);
+  assert.match(next.stderr, /earlier run received but did not store/);
+  assert.equal(jwtPayload(readFileSync(t.file, 'utf8'))!.seq_no, 3);
 });
