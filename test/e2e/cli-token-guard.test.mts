@@ -355,10 +355,14 @@ test('11.1 a lock file another user put beside a token file in a shared folder: 
   }
 });
 
-test('11.2 a token file that cannot be rewritten: the new version is kept beside it and taken by the next run', async () => {
+test('11.2 a token file that cannot be rewritten: the new version is kept beside it and taken by the next run', async (c) => {
   const old = await autoRevoking();
   const t = tokenFile(old);
-  execFileSync('chattr', ['+i', t.file]); // even root cannot replace it now
+  try {
+    execFileSync('chattr', ['+i', t.file], { stdio: 'ignore' }); // even root cannot replace it now
+  } catch {
+    return c.skip('chattr +i does not work on this file system (tests run as root, so only an immutable file refuses a write)');
+  }
   let r;
   try {
     r = await run(['AT', '--MT-file', t.file], { home: t.home });
