@@ -81,7 +81,7 @@ export async function discover(instance: string, env: Env, opts: { fresh?: boole
     const hit = cachedDocument(readCacheEntry<CacheEntry>(file), url, instance, Date.now());
     if (hit) return { config: hit, cached: true };
   }
-  const { res, json } = await requestJSON<ServerConfiguration>({ method: 'GET', url });
+  const { res, json } = await requestJSON<ServerConfiguration>({ method: 'GET', url, env });
   const config = json;
   if (!config || typeof config !== 'object' || typeof config.issuer !== 'string' || typeof config.mytoken_endpoint !== 'string') {
     throw new UnreachableError(`${url} is not a mytoken server configuration document`, 'check the server URL');

@@ -10,6 +10,8 @@ import { proxyFor, sendViaProxy } from './proxy.js';
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
+  /** the environment: MYTOKEN_HTTP_TIMEOUT and the proxy variables */
+  env: Env;
   /** encoded as JSON */
   body?: unknown;
   bearer?: string;
@@ -38,7 +40,7 @@ type Env = Record<string, string | undefined>;
 const MAX_TIMEOUT_SECONDS = 86_400;
 
 /** Milliseconds a request may take: MYTOKEN_HTTP_TIMEOUT (seconds, up to a day), 20 s when unset or empty. */
-export function requestTimeoutMs(env: Env = process.env): number {
+export function requestTimeoutMs(env: Env): number {
   const raw = env.MYTOKEN_HTTP_TIMEOUT;
   if (raw === undefined || raw === '') return 20_000;
   const seconds = /^(\d+(\.\d*)?|\.\d+)$/.test(raw) ? Number(raw) : NaN;
@@ -52,7 +54,7 @@ export function requestTimeoutMs(env: Env = process.env): number {
 }
 
 /** How long a request that may rotate a mytoken waits for its answer once sent: 10 timeouts, at least 5 minutes. */
-export function rotatingWaitMs(env: Env = process.env): number {
+export function rotatingWaitMs(env: Env): number {
   return Math.max(10 * requestTimeoutMs(env), 300_000);
 }
 
@@ -173,7 +175,7 @@ const MAX_REDIRECTS = 10;
  * replies over the size limit become UnreachableError (NoAnswerError for timeouts).
  */
 export async function send(req: HttpRequest): Promise<HttpResponse> {
-  const timeoutMs = requestTimeoutMs();
+  const timeoutMs = requestTimeoutMs(req.env);
   const patient = req.patientAfterSend;
   const deadline: Deadline = { start: performance.now(), timeoutMs, patientMs: Math.max(timeoutMs, patient?.waitMs ?? 0), onSlow: patient?.onSlow, toldSlow: false };
   let { method, url } = req;
@@ -181,7 +183,7 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
   for (let hop = 0; ; hop++) {
     if (req.signal?.aborted) throw new InterruptedError();
     const h = new Hop(method, url, body, headersFor(body, req), req.signal, deadline);
-    const proxy = proxyFor(h.target, process.env);
+    const proxy = proxyFor(h.target, req.env);
     const res = await (proxy ? sendViaProxy(proxy, h) : sendDirect(h));
     const location = res.headers.location;
     if (res.status < 300 || res.status >= 400 || res.status === 304 || !location) return res;

@@ -22,7 +22,7 @@ export async function capabilityTree(server: MytokenServer): Promise<CapabilityE
   const url = `${issuer}${issuer.endsWith('/') ? '' : '/'}api/v0/capabilities`;
   let json: CapabilityEntry[] | undefined;
   try {
-    json = (await requestJSON<CapabilityEntry[]>({ method: 'GET', url })).json;
+    json = (await requestJSON<CapabilityEntry[]>({ method: 'GET', url, env: server.env })).json;
   } catch (e) {
     // servers before the 2026 API have no capability list
     if (e instanceof MytokenServerError && e.status === 404) throw new MytokenError(`the server ${server.instance} does not offer a list of capabilities (HTTP 404 from ${url})`);

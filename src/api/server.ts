@@ -11,7 +11,7 @@ type StringKeys<D> = { [K in keyof D]-?: D[K] extends string | undefined ? K : n
 export type EndpointKey = StringKeys<ServerConfiguration>;
 export type SettingsKey = StringKeys<SettingsEndpoints>;
 
-export interface CallOptions extends Omit<HttpRequest, 'url'> {
+export interface CallOptions extends Omit<HttpRequest, 'url' | 'env'> {
   /** appended to the endpoint URL: `/calendars`, `/` + an escaped id */
   path?: string;
   /** the capability the request needs: named in the error when the server says it is missing */
@@ -25,7 +25,7 @@ export const segment = (s: string): string => `/${encodeURIComponent(s)}`;
 
 export class MytokenServer {
   readonly instance: string;
-  private readonly env: Env;
+  readonly env: Env;
   private discovered?: { config: ServerConfiguration; cached: boolean };
   private settings?: SettingsEndpoints;
 
@@ -75,7 +75,7 @@ async function send<T>(base: string, req: CallOptions, env: Env): Promise<T | un
   // once a request with a rotating mytoken is sent, its answer carries the only copy of the new version
   const patientAfterSend = credential?.mayRotate ? { waitMs: rotatingWaitMs(env), onSlow: (s: number) => credential.onSlow?.(s) } : undefined;
   try {
-    const json = (await requestJSON<T>({ ...http, url: base + (path ?? ''), patientAfterSend })).json;
+    const json = (await requestJSON<T>({ ...http, url: base + (path ?? ''), env, patientAfterSend })).json;
     credential?.update(json as WithTokenUpdate | undefined);
     return json;
   } catch (e) {

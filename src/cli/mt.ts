@@ -17,6 +17,7 @@ import type { Context } from './context.js';
 import { addFlags, bool, type FlagSpec, list, readFlags, str } from './flags.js';
 import { addTokenSourceFlags, readSshTarget, readTokenSource } from './options/token-source.js';
 import { sshRequest } from '../ssh/run.js';
+import { nowSeconds } from '../request/time.js';
 import { addHelpCommand, helpIfAsked } from './help.js';
 import { listMytokensCommand } from './info.js';
 import { tokenTagsCommand } from './token-tags.js';
@@ -112,7 +113,7 @@ export function mtCommand(ctx: () => Context): Command {
       tags: list(v.tags),
       namePrefix: c.config().tokenNamePrefix,
     };
-    const newRequest = newTokenRequest(options);
+    const newRequest = newTokenRequest(options, { now: nowSeconds(), env: c.env });
     const ssh = readSshTarget(cmd, c.env);
     if (ssh) {
       const token = await sshRequest(ssh, 'MT', forGrant(newRequest, 'ssh'), c.signal);

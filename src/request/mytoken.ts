@@ -6,7 +6,7 @@ import type { MytokenRequest } from '../api/types.js';
 import { parseProfile } from './profile.js';
 import { type ClauseFlags, clauseFromFlags, type ParseContext, parseRestrictions, type RestrictionEntry } from './restrictions.js';
 import { combineRotation, parseRotation, type Rotation, type RotationFlags } from './rotation.js';
-import { nowSeconds, parseTimeValue } from './time.js';
+import { parseTimeValue } from './time.js';
 
 /** --token-type value → response_type sent (short → short_token, transfer → transfer_code). */
 export function responseType(tokenType: string): string {
@@ -74,7 +74,7 @@ const NO_ROTATION_FLAGS: RotationFlags = { onAT: false, onOther: false, autoRevo
  * restrictions, capabilities, tags), keys in wire order. Everything the
  * client can check is checked here, before anything is sent.
  */
-export function newTokenRequest(o: NewTokenOptions, ctx: ParseContext = { now: nowSeconds(), env: process.env }): MytokenRequest {
+export function newTokenRequest(o: NewTokenOptions, ctx: ParseContext): MytokenRequest {
   const base = o.profile ? parseProfile(o.profile, ctx) : {};
   const name = o.name || base.name;
   const rotation = combineRotation(

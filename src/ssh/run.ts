@@ -3,6 +3,7 @@
 // and its message on stderr (which the user sees as it comes).
 import { InterruptedError, MytokenError, RefusedError, serverErrorStatus, UnreachableError } from '../errors.js';
 import { sshArgs } from './argv.js';
+import { LIMITS } from '../safefs.js';
 
 /** Error codes a mytoken server answers with (server-api 1.4). */
 const API_ERROR = /^(invalid_request|invalid_grant|invalid_token|expired_token|access_denied|authorization_pending|insufficient_capabilities|usage_restricted|mail_required|oidc_error|not_found|not_yet_implemented|internal_server_error)(?:: (.*))?$/s;
@@ -31,8 +32,17 @@ export function sshRequest(target: string[], request: string, payload?: unknown,
   return new Promise((resolve, reject) => {
     const child = spawn('ssh', sshArgs(target, request, payload), { stdio: ['ignore', 'pipe', 'pipe'] });
     const outChunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
     let errText = '';
-    child.stdout.on('data', (d: Buffer) => outChunks.push(d));
+    child.stdout.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size <= LIMITS.reply) outChunks.push(d);
+      else if (!tooLarge) {
+        tooLarge = true; // an answer that never ends: stop reading it
+        child.kill('SIGKILL');
+      }
+    });
     child.stderr.on('data', (d: Buffer) => {
       errText += d.toString();
       process.stderr.write(d);
@@ -50,6 +60,9 @@ export function sshRequest(target: string[], request: string, payload?: unknown,
     child.on('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) return reject(new InterruptedError());
+      if (tooLarge) {
+        return reject(new UnreachableError(`the answer of ssh ${target.join(' ')} to ${request} is larger than ${LIMITS.reply / 1024 / 1024} MiB, more than the client reads`));
+      }
       if (code !== 0) return reject(sshFailure(target, code ?? 255, errText || (sig ? `killed by ${sig}` : '')));
       const answer = Buffer.concat(outChunks).toString('utf8').replace(/\r?\n$/, '');
       const m = API_ERROR.exec(answer.trim());

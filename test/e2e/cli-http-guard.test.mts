@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, finished, run, type RunResult } from './helpers.mjs';
 import { startForwardingProxy, startProxy } from './proxy.mjs';
@@ -369,7 +370,7 @@ async function sendFromScript(url: string, opts: { waitMs?: number; bodyBytes?: 
     const started = Date.now();
     const patient = ${opts.waitMs === undefined ? 'undefined' : `{ waitMs: ${opts.waitMs}, onSlow: (s) => slow.push(s) }`};
     const body = { grant_type: 'mytoken', mytoken: 'm', pad: 'x'.repeat(${opts.bodyBytes ?? 0}) };
-    send({ method: 'POST', url: ${JSON.stringify(url)}, body, patientAfterSend: patient }).then(
+    send({ method: 'POST', url: ${JSON.stringify(url)}, body, env: process.env, patientAfterSend: patient }).then(
       (res) => console.log(JSON.stringify({ ok: true, status: res.status, body: res.body.toString(), slow, ms: Date.now() - started })),
       (e) => console.log(JSON.stringify({ ok: false, name: e.name, sent: e.sent, message: e.message, hint: e.hint, exitStatus: e.exitStatus, slow, ms: Date.now() - started })),
     ).then(() => process.exit(0));`;
@@ -473,4 +474,13 @@ test('11.8 a reply nested deeper than 256 levels is refused (status 4) before an
   assertFailed(r, 4, /nested more than 256 levels deep/);
   assert.doesNotMatch(r.stderr, /RangeError|unexpected error/);
   assertUntouched(t);
+});
+
+test('11.8 an ssh answer that never ends: reading stops at 8 MiB, exit 4', async () => {
+  const t = tokenFileFor(A.url, `${OPAQUE_MT}\n`);
+  const bin = join(t.home, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'ssh'), '#!/bin/sh\nexec yes mytoken\n', { mode: 0o755 });
+  const r = await run(['AT', '--ssh', 'mytoken-host'], { home: t.home, env: { PATH: `${bin}:${process.env.PATH}` } });
+  assertFailed(r, 4, /larger than 8 MiB/);
 });

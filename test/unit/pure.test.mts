@@ -125,7 +125,7 @@ test('17.5/51 names get the prefix and a colon', () => {
   assert.equal(prefixedName('job', 'laptop'), 'laptop:job');
   assert.equal(prefixedName('job', ''), 'job');
   assert.equal(prefixedName(undefined, 'laptop'), undefined);
-  const req = newTokenRequest({ name: 'job', tokenType: 'token', namePrefix: 'p' });
+  const req = newTokenRequest({ name: 'job', tokenType: 'token', namePrefix: 'p' }, { now: 0, env: {} });
   assert.deepEqual(Object.keys(req), ['name', 'response_type', 'application_name']);
   assert.equal(req.application_name, `mytoken client on ${hostname()}`);
 });
