@@ -108,6 +108,28 @@ export class Hop {
     if (this.target.protocol !== 'http:' && this.target.protocol !== 'https:') throw new UnreachableError(`not an http(s) URL: ${url}`);
   }
 
+  /**
+   * How a transport ends this hop, once: `end(error)` (after `onFail` drops its request) or
+   * `end(undefined, reply)`. Until then the deadline and the abort signal are watched.
+   */
+  ender(where: string, resolve: (r: HttpResponse) => void, reject: (e: Error) => void, onFail: () => void) {
+    let ended = false;
+    const end = (e?: Error, res?: HttpResponse): void => {
+      if (ended) return;
+      ended = true;
+      stopWatch();
+      this.signal?.removeEventListener('abort', onAbort);
+      if (e) {
+        onFail();
+        reject(e);
+      } else resolve(res!);
+    };
+    const stopWatch = this.watch(where, end);
+    const onAbort = () => end(new InterruptedError());
+    this.signal?.addEventListener('abort', onAbort, { once: true });
+    return { end, ended: () => ended };
+  }
+
   /** The request has been handed over in full. */
   sent(): void {
     this.handedOver = true;
@@ -220,17 +242,7 @@ function sendDirect(hop: Hop): Promise<HttpResponse> {
   const mod = (hop.target.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
   const where = hop.target.origin;
   return new Promise<HttpResponse>((resolve, reject) => {
-    let done = false;
-    const end = (e: Error | undefined, res?: HttpResponse) => {
-      if (done) return;
-      done = true;
-      stopWatch();
-      hop.signal?.removeEventListener('abort', onAbort);
-      if (e) {
-        r.destroy();
-        reject(e);
-      } else resolve(res!);
-    };
+    const { end, ended } = hop.ender(where, resolve, reject, () => r.destroy());
     const r = mod.request(hop.target, { method: hop.method, headers: hop.headers }, (res) => {
       if (Number(res.headers['content-length']) > LIMITS.reply) return end(hop.tooLarge());
       const chunks: Buffer[] = [];
@@ -238,14 +250,11 @@ function sendDirect(hop: Hop): Promise<HttpResponse> {
       res.on('data', (c: Buffer) => {
         size += c.length;
         if (size > LIMITS.reply) end(hop.tooLarge());
-        else if (!done) chunks.push(c);
+        else if (!ended()) chunks.push(c);
       });
       res.on('end', () => end(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: hop.url }));
       res.on('error', (e) => end(hop.failure(where, e)));
     });
-    const stopWatch = hop.watch(where, end);
-    const onAbort = () => end(new InterruptedError());
-    hop.signal?.addEventListener('abort', onAbort, { once: true });
     // 'finish': the last of the request has been handed to the operating system
     r.on('finish', () => hop.sent());
     r.on('error', (e) => end(hop.failure(where, e)));

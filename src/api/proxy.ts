@@ -4,7 +4,7 @@
 // tunnel. The deadline, the reply limit and the errors are those of http.ts (through the Hop).
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
-import { InterruptedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { LIMITS } from '../safefs.js';
 import type { Hop, HttpResponse } from './http.js';
 
@@ -64,24 +64,12 @@ export function sendViaProxy(proxy: string, hop: Hop): Promise<HttpResponse> {
     connectTimeout: 0,
   });
   return new Promise<HttpResponse>((resolve, reject) => {
-    let done = false;
-    const end = (e: Error | undefined, res?: HttpResponse) => {
-      if (done) return;
-      done = true;
-      stopWatch();
-      hop.signal?.removeEventListener('abort', onAbort);
-      if (e) {
-        // destroy, not close: it also drops a request that undici still has queued
-        void dispatcher.destroy().catch(() => undefined);
-        reject(e);
-      } else {
-        void dispatcher.close().catch(() => undefined);
-        resolve(res!);
-      }
+    const succeed = (res: HttpResponse) => {
+      void dispatcher.close().catch(() => undefined);
+      resolve(res);
     };
-    const stopWatch = hop.watch(where, end);
-    const onAbort = () => end(new InterruptedError());
-    hop.signal?.addEventListener('abort', onAbort, { once: true });
+    // destroy, not close: it also drops a request that undici still has queued
+    const { end, ended } = hop.ender(where, succeed, reject, () => void dispatcher.destroy().catch(() => undefined));
 
     let status = 0;
     let headers: IncomingHttpHeaders = {};
@@ -94,13 +82,13 @@ export function sendViaProxy(proxy: string, hop: Hop): Promise<HttpResponse> {
         status = statusCode;
         headers = undici.util.parseHeaders(raw) as IncomingHttpHeaders;
         if (Number(headers['content-length']) > LIMITS.reply) end(hop.tooLarge());
-        return !done;
+        return !ended();
       },
       onData(chunk) {
         size += chunk.length;
         if (size > LIMITS.reply) end(hop.tooLarge());
-        else if (!done) chunks.push(chunk);
-        return !done;
+        else if (!ended()) chunks.push(chunk);
+        return !ended();
       },
       onComplete: () => end(undefined, { status, headers, body: Buffer.concat(chunks), url: hop.url }),
       onError: (e) => end(hop.failure(where, e)),
