@@ -5,7 +5,7 @@ import { httpManagement, type Management } from '../api/manage.js';
 import { MytokenServer } from '../api/server.js';
 import { sshManagement } from '../ssh/manage.js';
 import { type Config, loadConfig } from '../config/config.js';
-import { UsageError } from '../errors.js';
+import { MytokenServerError, NoAnswerError, UnreachableError, UsageError } from '../errors.js';
 import { promptSecret } from '../output/prompt.js';
 import { isTerminal, reportWriteBack, warn } from '../output/terminal.js';
 import { rotatingWaitMs } from '../api/http.js';
@@ -37,6 +37,38 @@ function checkUrl(url: string, where: string): string {
   }
   if (!ok) throw new UsageError(`${where}: '${url}' is not an http(s) URL`);
   return url;
+}
+
+/**
+ * Whether the server at `url` answered, but not as a mytoken server does: an HTTP error other than
+ * 5xx, or a configuration document that is none. (Not reaching it at all is another matter.)
+ */
+function notAMytokenServer(e: unknown): string | undefined {
+  if (e instanceof MytokenServerError && e.status < 500) return `it answered HTTP ${e.status} for its mytoken configuration`;
+  if (!(e instanceof UnreachableError) || e instanceof NoAnswerError) return undefined;
+  const status = /answered HTTP ([24]\d\d)/.exec(e.message)?.[1];
+  if (status) return `it answered HTTP ${status} for its mytoken configuration, not a mytoken server's answer`;
+  return /is not a mytoken server configuration document/.test(e.message) ? 'what it answered for its mytoken configuration is none' : undefined;
+}
+
+/**
+ * The server a JWT's `iss` names. When that turns out to be no mytoken server (an OpenID provider
+ * answers 404 for /.well-known/mytoken-configuration), the error says the token is the problem,
+ * not the server URL the user gave (which was not used).
+ */
+class IssuerServer extends MytokenServer {
+  override async configuration(fresh = false) {
+    try {
+      return await super.configuration(fresh);
+    } catch (e) {
+      const why = notAMytokenServer(e);
+      if (!why) throw e;
+      throw new UsageError(
+        `the mytoken's issuer (iss) ${this.instance} is not a mytoken server: ${why}`,
+        'so the token given is probably not a mytoken (an access or ID token of an OpenID provider?); a mytoken comes from mytoken MT',
+      );
+    }
+  }
 }
 
 export class Context {
@@ -88,7 +120,7 @@ export class Context {
       } catch {
         configured = undefined;
       }
-      if (!configured || !sameIssuer(iss, configured)) return new MytokenServer(iss, this.env);
+      if (!configured || !sameIssuer(iss, configured)) return new IssuerServer(iss, this.env);
     }
     return new MytokenServer(this.instance(), this.env);
   }

@@ -430,9 +430,9 @@ test('12.7 --MT-env and --MT: a trailing line break is dropped (as $(cat f) does
     assert.equal(postBodies(r.got, ACCESS)[0]!.mytoken, OPAQUE_MT);
   }
   for (const [value, message] of [
-    [`${OPAQUE_MT} `, /MYTOKEN_VALUE ends with a space/],
-    [`${OPAQUE_MT}\n\nmore`, /MYTOKEN_VALUE has a line break at character/],
-    [`${OPAQUE_MT}\x1b`, /MYTOKEN_VALUE has a control character at character/],
+    [`${OPAQUE_MT} `, /value of MYTOKEN_VALUE \(--MT-env\) ends with a space/],
+    [`${OPAQUE_MT}\n\nmore`, /MYTOKEN_VALUE \(--MT-env\) has a line break at character 57/],
+    [`${OPAQUE_MT}\x1b`, /MYTOKEN_VALUE \(--MT-env\) ends with a control character/],
   ] as [string, RegExp][]) {
     const r = await runAgainst(stub, ['AT', '--MT-env', 'MYTOKEN_VALUE'], { env: { MYTOKEN_VALUE: value } });
     assertFailed(r, 2, message, JSON.stringify(value));
