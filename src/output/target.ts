@@ -11,7 +11,7 @@ export const isStdoutTarget = (target: string | undefined): boolean => target ==
 
 /** A path for a shell command line (single-quoted when it needs quotes). */
 function shellWord(path: string): string {
-  return /^[\w@%+=:,./~-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+  return /^[\w@%+=:,./-][\w@%+=:,./~-]*$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
 }
 
 function statOf(path: string): Stats | undefined {
@@ -85,7 +85,9 @@ export function checkTokenTarget(target: string | undefined, flag = '-o'): void 
   if (st?.isDirectory()) throw new UsageError(`${what} is a folder`, `name a file in it, e.g. ${flag} ${shellWord(join(path, 'mytoken'))}`);
   if (st && !st.isFile()) throw new UsageError(`${what} is not a regular file (a device, pipe or socket)`, `name a file, or leave out ${flag} (or give ${flag} -) for stdout`);
   const dir = dirname(path);
-  checkFolder(dir, what, `create it first: mkdir -p ${shellWord(dir)}`, 'name a file in a folder you can write to');
+  // a quoted ~ reaches the client as it is: the shell expands it only when it is not quoted
+  const missing = /^~[/]/.test(path) ? `the shell expands ~ only outside quotes: write ${flag} "$HOME/${path.slice(2)}"` : `create it first: mkdir -p ${shellWord(dir)}`;
+  checkFolder(dir, what, missing, 'name a file in a folder you can write to');
 }
 
 /**
