@@ -84,6 +84,15 @@ export function checkTokenTarget(target: string | undefined, flag = '-o'): void 
   const st = statOf(path);
   if (st?.isDirectory()) throw new UsageError(`${what} is a folder`, `name a file in it, e.g. ${flag} ${shellWord(join(path, 'mytoken'))}`);
   if (st && !st.isFile()) throw new UsageError(`${what} is not a regular file (a device, pipe or socket)`, `name a file, or leave out ${flag} (or give ${flag} -) for stdout`);
+  if (st) {
+    // the token replaces the file (a rename); only an immutable or append-only file refuses that
+    // (EPERM). Opening it for writing, without truncating, tells so and changes nothing.
+    try {
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPERM') throw new UsageError(`${what} cannot be replaced (operation not permitted: an immutable or append-only file?)`, 'name another file');
+    }
+  }
   const dir = dirname(path);
   // a quoted ~ reaches the client as it is: the shell expands it only when it is not quoted
   const missing = /^~[/]/.test(path) ? `the shell expands ~ only outside quotes: write ${flag} "$HOME/${path.slice(2)}"` : `create it first: mkdir -p ${shellWord(dir)}`;

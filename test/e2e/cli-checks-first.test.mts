@@ -163,6 +163,18 @@ test('12.1 checked before anything is sent: -o into a folder that cannot be writ
     execFileSync('chattr', ['-i', locked]);
   }
   assert.deepEqual(listDir(locked), []);
+  // an existing target that cannot be replaced
+  const target = join(t.home, 'old-token');
+  writeFileSync(target, 'old\n');
+  execFileSync('chattr', ['+i', target]);
+  try {
+    const r = await runAgainst(stub, ['MT', '--MT-file', t.file, '-o', target], { home: t.home });
+    assertFailed(r, 2, /old-token cannot be replaced/);
+    assertNothingSent(r);
+  } finally {
+    execFileSync('chattr', ['-i', target]);
+  }
+  assert.equal(readFileSync(target, 'utf8'), 'old\n');
 });
 
 test('12.1 a good -o still works: the token is written there (0600) and nothing is printed', async () => {
