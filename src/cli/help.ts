@@ -29,7 +29,7 @@ export function showHelp(from: Command, words: readonly string[]): void {
   let cmd = from;
   for (const w of words) {
     const sub = findSub(cmd, w);
-    if (!sub || sub.name() === 'help') throw unknownCommand(cmd, w);
+    if (!sub) throw unknownCommand(cmd, w);
     cmd = sub;
   }
   cmd.outputHelp();

@@ -177,6 +177,30 @@ test('12.1 checked before anything is sent: -o into a folder that cannot be writ
   assert.equal(readFileSync(target, 'utf8'), 'old\n');
 });
 
+test('12.1 checked before anything is sent: a rotating mytoken in a file that cannot be rewritten is 2, nothing sent (its new version would have nowhere to go)', async (c) => {
+  const mt = (await S.mint({ capabilities: ['AT'], rotation: { on_AT: true } })).mytoken as string;
+  const t = tokenFileFor(S.url, `${mt}\n`);
+  try {
+    execFileSync('chattr', ['+i', t.dir], { stdio: 'ignore' });
+  } catch {
+    return c.skip('chattr +i does not work on this file system');
+  }
+  const n = S.requests.length;
+  let r;
+  try {
+    r = await run(['AT', '--MT-file', t.file], { home: t.home });
+  } finally {
+    execFileSync('chattr', ['-i', t.dir]);
+  }
+  assertFailed(r, 2, /cannot write files in the folder .*tokens \(operation not permitted\)/);
+  assert.match(r.stderr, /rotates/);
+  assert.equal(S.requests.length, n, 'requests were sent');
+  assertUntouched(t);
+  // the same token works where it can be rewritten
+  const ok = await run(['AT', '--MT-file', t.file], { home: t.home });
+  assert.equal(ok.status, 0, ok.stderr);
+});
+
 test('12.1 a good -o still works: the token is written there (0600) and nothing is printed', async () => {
   answerTokens();
   const t = tokenFileFor(stub.url, `${OPAQUE_MT}\n`);
