@@ -70,7 +70,8 @@ export function tokenTextProblem(token: string): string | undefined {
 
 /** What to do about a token text problem: `file` is the token file, when the token came from one. */
 export function tokenTextHint(problem: string, file?: string): string {
-  const fix = file && /^ends with (a space|a tab)/.test(problem) ? `; to drop the end of the first line: sed -i '1s/[[:space:]]*$//' ${file}` : '';
+  const quoted = file && `'${file.replaceAll("'", `'\\''`)}'`;
+  const fix = quoted && /^ends with (a space|a tab)/.test(problem) ? `; to drop the end of the first line: sed -i '1s/[[:space:]]*$//' ${quoted}` : '';
   return `a mytoken is one word of printable characters and nothing else${fix}`;
 }
 
