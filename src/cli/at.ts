@@ -8,7 +8,8 @@ import type { Context } from './context.js';
 import { addFlags, type FlagSpec, list, readFlags, str } from './flags.js';
 import { addTokenSourceFlags, readSshTarget, readTokenSource } from './options/token-source.js';
 import { sshRequest } from '../ssh/run.js';
-import { helpIfAsked } from './help.js';
+import { helpIfAsked, unexpectedArguments } from './help.js';
+import { checkTokenTarget } from '../output/target.js';
 import { isTokenText } from '../safefs.js';
 
 const flags: FlagSpec[] = [
@@ -29,9 +30,12 @@ export function atCommand(ctx: () => Context): Command {
   addFlags(cmd, flags);
   addTokenSourceFlags(cmd);
   cmd.action(async (comment: string | undefined) => {
-    if (helpIfAsked(cmd, comment)) return;
+    if (helpIfAsked(cmd, cmd.args)) return;
+    if (cmd.args.length > 1) throw unexpectedArguments(cmd, cmd.args.slice(1), 'one comment', 'quote a comment with spaces: mytoken AT "my comment"');
     const c = ctx();
     const v = readFlags(cmd, flags, c.env);
+    // everything that can be checked is checked before a usage is spent
+    checkTokenTarget(str(v.out));
     const ssh = readSshTarget(cmd, c.env);
     if (ssh) {
       // the ssh grant: the key's own mytoken stays on the server

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Context } from './context.js';
 import { addFlags, type FlagSpec, type FlagValue, readFlags } from './flags.js';
-import { addHelpCommand, helpIfAsked, unknownCommand } from './help.js';
+import { addHelpCommand, helpIfAsked, unexpectedArguments, unknownCommand } from './help.js';
 import { addTokenSourceFlags } from './options/token-source.js';
 
 export interface GroupSpec {
@@ -50,6 +50,10 @@ export interface LeafSpec {
   flags?: FlagSpec[];
   /** takes the token-source flags (default true); 'ignored': accepted, unused and not in help */
   tokenFlags?: boolean | 'ignored';
+  /** what to do instead when positional arguments the command does not take are given */
+  extraArgsHint?: string;
+  /** such arguments are likely tokens (revoke TOKEN): never shown in the error */
+  extraArgsMayBeTokens?: boolean;
   run: (a: RunArgs) => Promise<void>;
 }
 
@@ -62,10 +66,11 @@ export function leaf(ctx: () => Context, spec: LeafSpec): Command {
   if (spec.flags) addFlags(cmd, spec.flags);
   cmd.action(async () => {
     const first = cmd.args[0];
-    if (helpIfAsked(cmd, first)) return;
-    if (spec.argument && !first) {
-      throw new UsageError(`missing the ${spec.argument.what}`, `usage: ${commandPath(cmd)} ${spec.argument.name.toUpperCase()} [flags]`);
-    }
+    if (helpIfAsked(cmd, cmd.args)) return;
+    const usage = `usage: ${commandPath(cmd)}${spec.argument ? ` ${spec.argument.name.toUpperCase()}` : ''} [flags]`;
+    if (spec.argument && !first) throw new UsageError(`missing the ${spec.argument.what}`, usage);
+    const extra = cmd.args.slice(spec.argument ? 1 : 0);
+    if (extra.length) throw unexpectedArguments(cmd, extra, spec.argument && `one ${spec.argument.what}`, spec.extraArgsHint ?? usage, spec.extraArgsMayBeTokens);
     const c = ctx();
     await spec.run({ ctx: c, cmd, flags: spec.flags ? readFlags(cmd, spec.flags, c.env) : {}, arg: spec.argument ? first : undefined });
   });

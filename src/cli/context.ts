@@ -5,12 +5,13 @@ import { httpManagement, type Management } from '../api/manage.js';
 import { MytokenServer } from '../api/server.js';
 import { sshManagement } from '../ssh/manage.js';
 import { type Config, loadConfig } from '../config/config.js';
-import { UsageError } from '../errors.js';
+import { MytokenServerError, NoAnswerError, UnreachableError, UsageError } from '../errors.js';
 import { promptSecret } from '../output/prompt.js';
 import { isTerminal, reportWriteBack, warn } from '../output/terminal.js';
 import { rotatingWaitMs } from '../api/http.js';
 import { type TokenSession, withMytoken } from '../tokens/rotation.js';
-import { issuerOf } from '../tokens/jwt.js';
+import { isJwt, issuerOf, mayRotate } from '../tokens/jwt.js';
+import { checkTokenTarget } from '../output/target.js';
 import { findMytoken, type FoundToken, NO_TOKEN_HINT, type TokenSourceOptions } from '../tokens/source.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
 import { readSshTarget, readTokenSource } from './options/token-source.js';
@@ -37,6 +38,57 @@ function checkUrl(url: string, where: string): string {
   }
   if (!ok) throw new UsageError(`${where}: '${url}' is not an http(s) URL`);
   return url;
+}
+
+/**
+ * Whether the server at `url` answered, but not as a mytoken server does: an HTTP error other than
+ * 5xx, or a configuration document that is none. (Not reaching it at all is another matter.)
+ */
+function notAMytokenServer(e: unknown): string | undefined {
+  if (e instanceof MytokenServerError && e.status < 500) return `it answered HTTP ${e.status} for its mytoken configuration`;
+  if (!(e instanceof UnreachableError) || e instanceof NoAnswerError) return undefined;
+  const status = /answered HTTP ([24]\d\d)/.exec(e.message)?.[1];
+  if (status) return `it answered HTTP ${status} for its mytoken configuration, not a mytoken server's answer`;
+  return /is not a mytoken server configuration document/.test(e.message) ? 'what it answered for its mytoken configuration is none' : undefined;
+}
+
+/**
+ * The server a JWT's `iss` names. When that turns out to be no mytoken server (an OpenID provider
+ * answers 404 for /.well-known/mytoken-configuration), the error says the token is the problem,
+ * not the server URL the user gave (which was not used).
+ */
+class IssuerServer extends MytokenServer {
+  override async configuration(fresh = false) {
+    try {
+      return await super.configuration(fresh);
+    } catch (e) {
+      const why = notAMytokenServer(e);
+      if (!why) throw e;
+      throw new UsageError(
+        `the mytoken's issuer (iss) ${this.instance} is not a mytoken server: ${why}`,
+        'so the token given is probably not a mytoken (an access or ID token of an OpenID provider?); a mytoken comes from mytoken MT',
+      );
+    }
+  }
+}
+
+/**
+ * A mytoken that says it rotates (a JWT with a rotation claim) is rewritten in its file on use: a
+ * file that cannot be replaced is refused before anything is sent, since the new version would
+ * have nowhere to go and the version in the file stops working. (A short token does not say, so
+ * one on a read-only mount is used as it is.)
+ */
+function checkRotatingFile(found: FoundToken): void {
+  if (!found.file || !isJwt(found.token) || !mayRotate(found.token)) return;
+  try {
+    checkTokenTarget(found.file, found.origin.startsWith('--MT-file') ? '--MT-file' : 'the token file');
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    throw new UsageError(
+      `${e.message}, but the mytoken rotates: each use replaces it there with a new version`,
+      'keep the token file where it can be rewritten (the version in it stops working once the server rotates it)',
+    );
+  }
 }
 
 export class Context {
@@ -88,7 +140,7 @@ export class Context {
       } catch {
         configured = undefined;
       }
-      if (!configured || !sameIssuer(iss, configured)) return new MytokenServer(iss, this.env);
+      if (!configured || !sameIssuer(iss, configured)) return new IssuerServer(iss, this.env);
     }
     return new MytokenServer(this.instance(), this.env);
   }
@@ -108,6 +160,7 @@ export class Context {
    * written back, and the user told, as soon as a reply carries it.
    */
   useMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>): Promise<T> {
+    checkRotatingFile(found);
     return withMytoken(found, use, {
       signal: this.signal,
       // a holder may wait for a rotating request's answer that long, and a little more

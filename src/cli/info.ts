@@ -12,7 +12,7 @@ import { payloadText } from '../tokens/jwt.js';
 import { group, leaf } from './command.js';
 import type { Context } from './context.js';
 import { bool, type FlagSpec, list } from './flags.js';
-import { helpIfAsked } from './help.js';
+import { helpIfAsked, strayWords } from './help.js';
 import { readSshTarget, readTokenSource } from './options/token-source.js';
 
 const includeMomId: FlagSpec = { key: 'includeMomId', names: ['--include-mom-id'], description: 'add a first column with each mytoken\'s mom id' };
@@ -122,7 +122,8 @@ export function infoCommand(ctx: () => Context): Command {
   );
   // info has its own action: decode the mytoken without asking any server
   info.action(async () => {
-    if (helpIfAsked(info, info.args[0])) return;
+    if (helpIfAsked(info, info.args)) return;
+    if (info.args.length) throw strayWords(info, info.args);
     const c = ctx();
     if (readSshTarget(info, c.env)) throw new UsageError('info decodes the mytoken locally; --ssh has no mytoken to decode', 'use mytoken info introspect');
     const found = await c.requireMytoken(readTokenSource(info, c.env));

@@ -10,7 +10,7 @@ import { isTokenText } from '../safefs.js';
 import { finishLogin } from './login.js';
 import { forGrant, newTokenRequest, withDefaultCapabilities, type NewTokenOptions, parseCapabilities } from '../request/mytoken.js';
 import { capabilityFlag } from './options/capabilities.js';
-import { addRestrictionFlags, readRestrictionFlags } from './options/restrictions.js';
+import { addRestrictionFlags, forceFlag, readRestrictionFlags } from './options/restrictions.js';
 import { addRotationFlags, readRotationFlags } from './options/rotation.js';
 import { checkOutputTarget } from '../tokens/source.js';
 import type { Context } from './context.js';
@@ -18,7 +18,8 @@ import { addFlags, bool, type FlagSpec, list, readFlags, str } from './flags.js'
 import { addTokenSourceFlags, readSshTarget, readTokenSource } from './options/token-source.js';
 import { sshRequest } from '../ssh/run.js';
 import { nowSeconds } from '../request/time.js';
-import { addHelpCommand, helpIfAsked } from './help.js';
+import { addHelpCommand, helpIfAsked, strayWords } from './help.js';
+import { checkTokenTarget } from '../output/target.js';
 import { listMytokensCommand } from './info.js';
 import { tokenTagsCommand } from './token-tags.js';
 
@@ -57,6 +58,7 @@ const lastFlags: FlagSpec[] = [
   },
   { key: 'tags', names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the new mytoken with this tag' },
   { key: 'out', names: ['-o', '--out'], value: 'FILE', description: 'write the mytoken to FILE (mode 0600) instead of stdout' },
+  forceFlag,
 ];
 
 /** The token the user asked for out of a mytoken response: the mytoken, or the transfer code. */
@@ -89,10 +91,13 @@ export function mtCommand(ctx: () => Context): Command {
   addHelpCommand(cmd);
   cmd.action(async (...args: unknown[]) => {
     const operands = (args[args.length - 1] as Command).args;
-    if (helpIfAsked(cmd, operands[0])) return;
+    if (helpIfAsked(cmd, operands)) return;
+    if (operands.length) throw strayWords(cmd, operands, 'a transfer code goes with --TC CODE; the subcommands are tags and list-mytokens (see mytoken MT --help)');
     const c = ctx();
     const v = readFlags(cmd, [...flags, ...moreFlags, ...lastFlags], c.env);
     const out = str(v.out);
+    // a transfer code is used once, a login takes the user's time: the output file is checked first
+    checkTokenTarget(out);
 
     const tc = str(v.tc);
     if (tc) {
@@ -103,17 +108,18 @@ export function mtCommand(ctx: () => Context): Command {
     }
 
     // Everything the client can check is checked before a mytoken is read or a request is sent.
+    const force = bool(v.force);
     const options: NewTokenOptions = {
       profile: str(v.profile),
       name: str(v.name),
       tokenType: str(v.tokenType) ?? 'token',
       ...readRotationFlags(cmd, c.env),
       ...readRestrictionFlags(cmd, c.env),
-      capabilities: parseCapabilities(str(v.capability)),
+      capabilities: parseCapabilities(str(v.capability), force),
       tags: list(v.tags),
       namePrefix: c.config().tokenNamePrefix,
     };
-    const newRequest = newTokenRequest(options, { now: nowSeconds(), env: c.env });
+    const newRequest = newTokenRequest(options, { now: nowSeconds(), env: c.env, force });
     const ssh = readSshTarget(cmd, c.env);
     if (ssh) {
       const token = await sshRequest(ssh, 'MT', forGrant(newRequest, 'ssh'), c.signal);

@@ -12,6 +12,9 @@ export const revokeMeta = { name: 'revoke', summary: 'revoke a mytoken' };
 export function revokeCommand(ctx: () => Context): Command {
   return leaf(ctx, {
     ...revokeMeta,
+    // `revoke TOKEN` would revoke the mytoken found elsewhere (a token file) and leave TOKEN alive
+    extraArgsHint: 'name the mytoken to revoke with --MT-file FILE, --MT-env VAR or --MT TOKEN; another one of yours with --mom-id ID',
+    extraArgsMayBeTokens: true,
     description:
       'Revoke the mytoken given, or with --mom-id another mytoken of yours (a sub-token of the one given, or any one ' +
       'when the mytoken given has the capability manage_mytokens:revoke). A token file is left as it is.',

@@ -7,20 +7,31 @@ import { parseProfile } from './profile.js';
 import { type ClauseFlags, clauseFromFlags, type ParseContext, parseRestrictions, type RestrictionEntry } from './restrictions.js';
 import { combineRotation, parseRotation, type Rotation, type RotationFlags } from './rotation.js';
 import { parseTimeValue } from './time.js';
+import { checkCapabilities } from './capabilities.js';
 
-/** --token-type value → response_type sent (short → short_token, transfer → transfer_code). */
+const RESPONSE_TYPES: Readonly<Record<string, string>> = { token: 'token', short: 'short_token', transfer: 'transfer_code' };
+
+/**
+ * --token-type value → response_type sent (token, short → short_token, transfer → transfer_code).
+ * Anything else is refused: a server answers an unknown response_type with a JWT, so a typo such
+ * as `transfr` would print a full mytoken where a transfer code was meant.
+ */
 export function responseType(tokenType: string): string {
-  if (tokenType === 'short') return 'short_token';
-  if (tokenType === 'transfer') return 'transfer_code';
-  return tokenType;
+  const t = Object.hasOwn(RESPONSE_TYPES, tokenType) ? RESPONSE_TYPES[tokenType] : undefined;
+  if (t === undefined) {
+    const shown = tokenType === '' ? 'an empty value' : /^[\x21-\x7e]{1,32}$/.test(tokenType) ? `'${tokenType}'` : 'the value given';
+    throw new UsageError(`--token-type: ${shown} is not a token type`, 'give token, short or transfer');
+  }
+  return t;
 }
 
 /**
  * --capability value → capability list: a JSON array of strings, or names separated by spaces
  * (one pair of surrounding quotes removed); `@name` entries are server-side templates. Duplicates
- * are dropped, the first kept. Empty → undefined.
+ * are dropped, the first kept. Empty → undefined. Every name must be a capability (checkCapabilities)
+ * unless `force`.
  */
-export function parseCapabilities(value: string | undefined): string[] | undefined {
+export function parseCapabilities(value: string | undefined, force = false): string[] | undefined {
   if (value === undefined || value === '') return undefined;
   let list: string[];
   const trimmed = value.trim();
@@ -35,6 +46,7 @@ export function parseCapabilities(value: string | undefined): string[] | undefin
     list = unquoted.split(' ').filter((c) => c !== '');
   }
   const unique = [...new Set(list)];
+  checkCapabilities(unique, '--capability', force);
   return unique.length ? unique : undefined;
 }
 
@@ -111,7 +123,7 @@ export function newTokenRequest(o: NewTokenOptions, ctx: ParseContext): MytokenR
  * when neither was given.
  */
 export function requestedRestrictions(o: Pick<NewTokenOptions, 'restrictions' | 'clause'>, ctx: ParseContext): RestrictionEntry[] | undefined {
-  const flagClause = o.clause && clauseFromFlags({ ...o.clause, nbf: parseTimeValue(o.clause.nbf ?? '', ctx.now), exp: parseTimeValue(o.clause.exp ?? '', ctx.now) });
+  const flagClause = o.clause && clauseFromFlags({ ...o.clause, nbf: parseTimeValue(o.clause.nbf ?? '', ctx.now), exp: parseTimeValue(o.clause.exp ?? '', ctx.now) }, ctx);
   if (o.restrictions?.value) {
     if (flagClause) {
       throw new UsageError(

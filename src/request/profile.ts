@@ -4,6 +4,7 @@ import type { MytokenRequest } from '../api/types.js';
 import { parseJson } from './json.js';
 import { clauseFromJson, includeValue, isJsonText, type ParseContext, splitNames } from './restrictions.js';
 import { rotationFromJson } from './rotation.js';
+import { checkCapabilities } from './capabilities.js';
 
 const KEYS = [
   'oidc_issuer',
@@ -50,6 +51,7 @@ export function parseProfile(value: string, ctx: ParseContext): MytokenRequest {
       }
       case 'capabilities':
         req.capabilities = [...new Set(strings(v, key, where))];
+        checkCapabilities(req.capabilities as string[], `${where}, capabilities`, ctx.force);
         break;
       case 'rotation':
         req.rotation = rotationFromJson(v, `${where}, rotation`);

@@ -2,7 +2,7 @@
 // single-clause flags (spec cli.md 9.3, 9.4; server-api.md 3.3).
 import { UsageError } from '../errors.js';
 import { parseJson, readJsonFile, shortJson } from './json.js';
-import { timeFromJson } from './time.js';
+import { localTime, timeFromJson } from './time.js';
 
 /** One restriction clause, keys in wire order (B.2). */
 export interface Clause {
@@ -26,6 +26,11 @@ type Env = Record<string, string | undefined>;
 export interface ParseContext {
   now: number;
   env: Env;
+  /**
+   * accept what is almost surely a mistake (--force): a clause that ended before now, a capability
+   * name the client does not know
+   */
+  force?: boolean;
 }
 
 const LIST_KEYS = ['audience', 'hosts', 'geoip_allow', 'geoip_disallow'] as const;
@@ -61,10 +66,20 @@ function includeOf(value: unknown, where: string): string | string[] {
   throw new UsageError(`${where}: "include" must be a template name or a list of them, not ${shortJson(value)}`);
 }
 
-/** Puts a clause's keys in wire order and checks that exp is not before nbf. */
-export function finishClause(c: Clause, where: string): Clause {
+/**
+ * Puts a clause's keys in wire order and checks that exp is not before nbf, and, given `ctx`, that
+ * exp is not before now (unless forced): such a clause never allows anything.
+ */
+export function finishClause(c: Clause, where: string, ctx?: ParseContext): Clause {
   if (c.nbf && c.exp && c.exp < c.nbf) {
     throw new UsageError(`${where}: exp (${c.exp}) is earlier than nbf (${c.nbf}), so the mytoken could never be used`);
+  }
+  if (ctx && !ctx.force && c.exp && c.exp < ctx.now) {
+    const flag = where === '--exp';
+    throw new UsageError(
+      `${where}: ${flag ? '' : 'exp '}${localTime(c.exp)} (${c.exp}) is in the past, so the mytoken could never be used`,
+      `give a later time (${flag ? '--exp +30d' : '"exp": "+30d"'}, for example), or add --force to ask for it all the same`,
+    );
   }
   const out: Clause = {};
   for (const k of KEY_ORDER) if (c[k] !== undefined) (out as Record<string, unknown>)[k] = c[k];
@@ -114,7 +129,7 @@ export function clauseFromJson(value: unknown, where: string, ctx: ParseContext)
       }
     }
   }
-  return finishClause(c, where);
+  return finishClause(c, where, ctx);
 }
 
 /** Whether a value names a file rather than templates: ./x, ../x, ~/x or an absolute path. */
@@ -166,8 +181,8 @@ export interface ClauseFlags {
   usagesOther?: number;
 }
 
-/** The one clause the single-clause flags make, or undefined when none was given. */
-export function clauseFromFlags(f: ClauseFlags): Clause | undefined {
+/** The one clause the single-clause flags make, or undefined when none was given (ctx: see finishClause). */
+export function clauseFromFlags(f: ClauseFlags, ctx?: ParseContext): Clause | undefined {
   const c: Clause = {};
   if (f.nbf) c.nbf = f.nbf;
   if (f.exp) c.exp = f.exp;
@@ -180,5 +195,5 @@ export function clauseFromFlags(f: ClauseFlags): Clause | undefined {
   if (f.usagesAT !== undefined) c.usages_AT = f.usagesAT;
   if (f.usagesOther !== undefined) c.usages_other = f.usagesOther;
   if (Object.keys(c).length === 0) return undefined;
-  return finishClause(c, '--exp/--nbf');
+  return finishClause(c, '--exp', ctx);
 }

@@ -137,3 +137,10 @@ export function timeFromJson(value: unknown, key: string, now: number, where: st
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/** Unix seconds as local time, `YYYY-MM-DD HH:MM` (the form time values take), for messages. */
+export function localTime(t: number): string {
+  const d = new Date(t * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(d.getFullYear()).padStart(4, '0')}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}

@@ -2,8 +2,9 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { euid, FileProblem, isTokenText, LIMITS, readLimited } from '../safefs.js';
+import { euid, FileProblem, LIMITS, readLimited } from '../safefs.js';
 import { firstLine } from './files.js';
+import { foreignJwt } from './jwt.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -50,15 +51,60 @@ export const NO_TOKEN_HINT =
   'pass one with --MT-file FILE, --MT-env VAR or --MT-prompt, or put it where WLCG token discovery finds it ' +
   '($BEARER_TOKEN, $BEARER_TOKEN_FILE, $XDG_RUNTIME_DIR/bt_u<uid>, /tmp/bt_u<uid>)';
 
-/** The token in a token file's text, or why there is none. */
-export function tokenIn(text: string, format: TokenFileFormat): { token: string } | { why: string } {
+/**
+ * What keeps `token` from being a mytoken as text (one word of printable ASCII, at most 16 KiB),
+ * said exactly ("ends with a space", "has a tab at character 12"), or undefined when nothing does.
+ * The token itself is never part of the answer.
+ */
+export function tokenTextProblem(token: string): string | undefined {
+  if (token.length > LIMITS.token) return `is longer than ${LIMITS.token / 1024} KiB, too long for a mytoken`;
+  const i = token.search(/[^\x21-\x7e]/);
+  if (i < 0) return undefined;
+  const c = token.charCodeAt(i);
+  const what =
+    c === 0x20 ? 'a space' : c === 0x09 ? 'a tab' : c === 0x0a ? 'a line break' : c === 0x0d ? 'a carriage return (CR)' : c < 0x20 || c === 0x7f ? 'a control character' : 'a character that is not ASCII';
+  if (i === 0) return `starts with ${what}`;
+  if (i === token.length - 1) return `ends with ${what}`;
+  return `has ${what} at character ${i + 1}`;
+}
+
+/** What to do about a token text problem: `file` is the token file, when the token came from one. */
+export function tokenTextHint(problem: string, file?: string): string {
+  const quoted = file && `'${file.replaceAll("'", `'\\''`)}'`;
+  const fix = quoted && /^ends with (a space|a tab)/.test(problem) ? `; to drop the end of the first line: sed -i '1s/[[:space:]]*$//' ${quoted}` : '';
+  return `a mytoken is one word of printable characters and nothing else${fix}`;
+}
+
+/** The token in a token file's text, or why there is none (and the text problem, if that is why). */
+export function tokenIn(text: string, format: TokenFileFormat): { token: string } | { why: string; problem?: string } {
   const token = format === 'first-line' ? firstLine(text) : text.trim();
   if (!token) return { why: format === 'first-line' ? 'holds no mytoken (its first line is empty)' : 'holds no mytoken (it is empty)' };
-  if (token.length > LIMITS.token) return { why: `holds no mytoken (its ${format === 'first-line' ? 'first line' : 'text'} is longer than ${LIMITS.token / 1024} KiB)` };
-  if (!isTokenText(token)) {
-    return { why: `holds no mytoken (its ${format === 'first-line' ? 'first line' : 'text'} has spaces or control characters)` };
-  }
+  const problem = tokenTextProblem(token);
+  if (problem) return { why: `holds no usable mytoken: its ${format === 'first-line' ? 'first line' : 'text'} ${problem}`, problem };
   return { token };
+}
+
+/**
+ * A mytoken given as a value (--MT, --MT-env, --MT-prompt, $BEARER_TOKEN): line breaks at its end
+ * are dropped, as `$(cat FILE)` drops them (an environment variable filled from a file keeps
+ * them); anything else that is not part of a token is refused, saying what and where.
+ */
+export function tokenValue(value: string, origin: string): string {
+  const token = value.replace(/(\r?\n)+$/, '');
+  if (!token) throw new UsageError(`${origin} is empty`);
+  const problem = tokenTextProblem(token);
+  if (problem) throw new UsageError(`${origin} ${problem}, so it is not a mytoken`, tokenTextHint(problem));
+  return token;
+}
+
+/** Refuses a JWT that says it is something else (an access token ...): it would go to its OpenID provider. */
+export function checkIsMytoken(token: string, origin: string): void {
+  const other = foreignJwt(token);
+  if (!other) return;
+  throw new UsageError(
+    `${origin} is not a mytoken: it looks like ${other.kind}${other.iss ? ` (issued by ${other.iss})` : ''}`,
+    'give the mytoken it came from instead; a new mytoken comes from mytoken MT',
+  );
 }
 
 /** Reads a token file the user named; every way it can fail is a usage error naming the file. */
@@ -71,7 +117,7 @@ export function readTokenFile(path: string, format: TokenFileFormat, flag: strin
     throw e;
   }
   const got = tokenIn(text, format);
-  if ('why' in got) throw new UsageError(`${flag} ${path} ${got.why}`);
+  if ('why' in got) throw new UsageError(`${flag} ${path} ${got.why}`, got.problem && tokenTextHint(got.problem, path));
   return got.token;
 }
 
@@ -89,28 +135,38 @@ export function realFile(path: string): string {
  * is missing or empty is an error, never a silent fall-through to the next source.
  */
 export async function findMytoken(opts: TokenSourceOptions, find: FindOptions): Promise<FoundToken | undefined> {
+  const named = await namedMytoken(opts, find);
+  if (named) {
+    checkIsMytoken(named.token, named.origin);
+    return named;
+  }
+  if (find.wlcgDiscovery) return discoverWlcg(find.env, find.uid ?? euid(), find.onRefused);
+  return undefined;
+}
+
+/** The mytoken from the source a flag names (--MT, --MT-prompt, --MT-env, --MT-file), if one does. */
+async function namedMytoken(opts: TokenSourceOptions, find: FindOptions): Promise<FoundToken | undefined> {
   if (opts.mt !== undefined) {
     if (!opts.mt) throw new UsageError('--MT was given an empty mytoken');
-    return { token: opts.mt, origin: '--MT' };
+    return { token: tokenValue(opts.mt, '--MT'), origin: '--MT' };
   }
   if (opts.mtPrompt) {
     const token = await find.prompt();
     if (!token) throw new UsageError('no mytoken was entered at the prompt');
-    return { token, origin: '--MT-prompt' };
+    return { token: tokenValue(token, 'what was entered at the prompt'), origin: '--MT-prompt' };
   }
   if (opts.mtEnv !== undefined) {
     if (!opts.mtEnv) throw new UsageError('--MT-env was given an empty variable name');
     const v = find.env[opts.mtEnv];
     if (v === undefined) throw new UsageError(`--MT-env ${opts.mtEnv}: the environment variable ${opts.mtEnv} is not set`);
     if (!v) throw new UsageError(`--MT-env ${opts.mtEnv}: the environment variable ${opts.mtEnv} is empty`);
-    return { token: v, origin: `--MT-env ${opts.mtEnv}` };
+    return { token: tokenValue(v, `the value of ${opts.mtEnv} (--MT-env)`), origin: `--MT-env ${opts.mtEnv}` };
   }
   if (opts.mtFile !== undefined) {
     if (!opts.mtFile) throw new UsageError('--MT-file was given an empty path');
     const token = readTokenFile(opts.mtFile, 'first-line', '--MT-file');
     return { token, file: realFile(opts.mtFile), path: opts.mtFile, format: 'first-line', origin: `--MT-file ${opts.mtFile}` };
   }
-  if (find.wlcgDiscovery) return discoverWlcg(find.env, find.uid ?? euid(), find.onRefused);
   return undefined;
 }
 
@@ -163,7 +219,9 @@ function readDiscovered(file: string, uid: number): { token: string; real: strin
   if (where) return { why: where };
   if (!text.trim()) return undefined; // empty: the next place, as the WLCG rules say
   const got = tokenIn(text, 'trimmed');
-  return 'why' in got ? got : { token: got.token, real };
+  if ('why' in got) return got;
+  const other = foreignJwt(got.token);
+  return other ? { why: `holds ${other.kind}, not a mytoken` } : { token: got.token, real };
 }
 
 /**
@@ -171,7 +229,15 @@ function readDiscovered(file: string, uid: number): { token: string; real: strin
  * user's (missing and empty ones are skipped; refused ones are told to `onRefused`).
  */
 export function discoverWlcg(env: Env, uid: number, onRefused?: (file: string, why: string) => void): FoundToken | undefined {
-  if (env.BEARER_TOKEN) return { token: env.BEARER_TOKEN, origin: '$BEARER_TOKEN' };
+  const bearer = env.BEARER_TOKEN?.replace(/(\r?\n)+$/, '');
+  if (bearer) {
+    // the variable may hold an access token of the WLCG tools: then the places below are looked at
+    const problem = tokenTextProblem(bearer);
+    const other = problem ? undefined : foreignJwt(bearer);
+    if (problem) onRefused?.('$BEARER_TOKEN', `${problem}, so it is not a mytoken`);
+    else if (other) onRefused?.('$BEARER_TOKEN', `holds ${other.kind}, not a mytoken`);
+    else return { token: bearer, origin: '$BEARER_TOKEN' };
+  }
   for (const file of wlcgFiles(env, uid)) {
     const got = readDiscovered(file, uid);
     if (!got) continue;

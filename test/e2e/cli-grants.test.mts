@@ -136,9 +136,14 @@ describe('settings grants ssh', () => {
   });
 
   it('8.1 ssh add when ~/.ssh/config cannot be written: the key stays added, the entry is printed, the command says so and exits 1', async () => {
-    scriptAdd();
     const home = homeWithConfig(stub.url);
-    writeFileSync(join(home, '.ssh'), 'a file where the folder should be\n');
+    // ~/.ssh is checked before anything is sent (issue 12.1): it breaks while the user logs in
+    stub.on('POST', SSH, (q) => {
+      const b = bodyOf(q);
+      if (b.grant_type === 'mytoken') return { status: 200, body: { consent_uri: `${stub.url}/c/xyz`, polling_code: 'P', expires_in: 30, interval: 1 } };
+      writeFileSync(join(home, '.ssh'), 'a file where the folder should be\n');
+      return { status: 200, body: { ssh_user: 'U', ssh_host_config: HOSTCFG } };
+    });
     const r = await cli(['settings', 'grants', 'ssh', 'add', KEY, '--MT', MT], home);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, /^Successfully added ssh key\n[\s\S]*You might want to add the following host entry/);

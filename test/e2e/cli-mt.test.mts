@@ -121,13 +121,14 @@ test('17.5/52+54 --token-type transfer prints the transfer code; MT --TC CODE an
   assert.equal(again.stdout, '');
 });
 
-test('17.5/52 --token-type foo sends response_type foo', async () => {
+test('17.5/52 (issue 12.4) --token-type foo is refused (exit 2) naming the three types; nothing is sent', async () => {
   stub.reset();
   stub.on('POST', MY, { status: 200, body: { mytoken: 'sub-from-stub', mytoken_type: 'token' } });
   const n = stub.requests.length;
   const r = await run(['MT', '--MT', FAKE, '--token-type', 'foo'], { home: homeFor('', stub.url) });
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(postBodies(since(stub.requests, n), MY)[0]!.response_type, 'foo');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--token-type: 'foo' is not a token type\n {2}give token, short or transfer\n/);
+  assert.deepEqual(since(stub.requests, n), []);
 });
 
 test('17.5/53 an answer with neither mytoken nor transfer_code: exit 1, nothing printed or written', async () => {

@@ -131,8 +131,8 @@ function sentRestrictions(m: MtRun): Record<string, unknown>[] {
 
 // ---- 17.6 restrictions and time values --------------------------------------------------------
 
-test('17.6/72 --exp 1599004800 sends "restrictions":[{"exp":1599004800}]', async () => {
-  const m = await mt(['--exp', '1599004800']);
+test('17.6/72 --exp 1599004800 --force sends "restrictions":[{"exp":1599004800}] (issue 12.6: without --force a time in the past is refused)', async () => {
+  const m = await mt(['--exp', '1599004800', '--force']);
   assertSent(m, { restrictions: [{ exp: 1599004800 }] });
   // an already expired sub-token is still issued (server-api 5.3)
   const p = issued(m);
@@ -187,12 +187,12 @@ test('17.6/80 -s a -s b --aud x --host 10.0.0.0/8 --geo-ip-allow de sends one cl
   assert.equal(m.r.status, 0, m.r.stderr);
 });
 
-test('17.6/81 (Q22 fixed) --restriction \'{"exp":1,"scope":"s"}\' sends it; with -s as well: exit 2, nothing sent', async () => {
-  const alone = await mt(['--restriction', '{"exp":1,"scope":"s"}']);
+test('17.6/81 (Q22 fixed) --restriction \'{"exp":1,"scope":"s"}\' --force sends it; with -s as well: exit 2, nothing sent', async () => {
+  const alone = await mt(['--restriction', '{"exp":1,"scope":"s"}', '--force']);
   assertSent(alone, { restrictions: [{ exp: 1, scope: 's' }] });
   assert.equal(alone.r.status, 0, alone.r.stderr);
 
-  const both = await mt(['--restriction', '{"exp":1,"scope":"s"}', '-s', 'ignored']);
+  const both = await mt(['--restriction', '{"exp":1,"scope":"s"}', '-s', 'ignored', '--force']);
   assert.equal(both.r.status, 2, both.r.stderr);
   assert.equal(both.bodies.length, 0, 'a request was sent');
   assert.equal(both.r.stdout, '');
@@ -223,13 +223,13 @@ test('17.6/83 --restriction "a b" sends [{"include":["a","b"]}]; --restriction a
   assertUnknownInclude(a, 'a', 'a');
 });
 
-test('17.6/85 ./r.json holding [{"exp":5},{"usages_AT":1}] sends exactly those clauses; MYTOKEN_RESTRICTIONS=./r.json too', async () => {
+test('17.6/85 ./r.json holding [{"exp":5},{"usages_AT":1}] sends exactly those clauses (--force: exp is in the past); MYTOKEN_RESTRICTIONS=./r.json too', async () => {
   const h = homeFor();
   writeFileSync(join(h.home, 'r.json'), '[{"exp":5},{"usages_AT":1}]');
-  const flag = await mt(['--restriction', './r.json'], { home: h });
+  const flag = await mt(['--restriction', './r.json', '--force'], { home: h });
   assertSent(flag, { restrictions: [{ exp: 5 }, { usages_AT: 1 }] }, 'flag');
   assert.equal(flag.r.status, 0, flag.r.stderr);
-  const env = await mt([], { home: h, env: { MYTOKEN_RESTRICTIONS: './r.json' } });
+  const env = await mt(['--force'], { home: h, env: { MYTOKEN_RESTRICTIONS: './r.json' } });
   assertSent(env, { restrictions: [{ exp: 5 }, { usages_AT: 1 }] }, 'MYTOKEN_RESTRICTIONS');
   assert.equal(env.r.status, 0, env.r.stderr);
 });

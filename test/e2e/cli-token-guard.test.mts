@@ -360,13 +360,23 @@ test('11.2 a token file that cannot be rewritten: the new version is kept beside
   const t = tokenFile(old);
   try {
     execFileSync('chattr', ['+i', t.file], { stdio: 'ignore' }); // even root cannot replace it now
+    execFileSync('chattr', ['-i', t.file]);
   } catch {
     return c.skip('chattr +i does not work on this file system (tests run as root, so only an immutable file refuses a write)');
   }
+  // a file that cannot be rewritten is refused before anything is sent (issue 12.1): it becomes
+  // immutable while the request is on its way
   let r;
+  const n = S.requests.length;
+  S.setReplyDelay(1000);
   try {
-    r = await run(['AT', '--MT-file', t.file], { home: t.home });
+    const child = spawnCli(['AT', '--MT-file', t.file], { home: t.home });
+    const done = finished(child);
+    while (!S.requests.slice(n).some((q) => q.path.endsWith('/token/access'))) await new Promise((ok) => setTimeout(ok, 10));
+    execFileSync('chattr', ['+i', t.file]);
+    r = await done;
   } finally {
+    S.setReplyDelay(0);
     execFileSync('chattr', ['-i', t.file]);
   }
   assert.equal(r.status, 1, r.stderr);

@@ -118,7 +118,10 @@ test('17.5/52 token types map to response types', () => {
   assert.equal(responseType('short'), 'short_token');
   assert.equal(responseType('transfer'), 'transfer_code');
   assert.equal(responseType('token'), 'token');
-  assert.equal(responseType('foo'), 'foo');
+  // issue 12.4: anything else is refused (a server would answer a typo with a full JWT)
+  for (const bad of ['foo', 'transfr', 'jwt', '', 'short_token', 'toString', '__proto__']) {
+    assert.throws(() => responseType(bad), (e: Error & { exitStatus?: number }) => e.exitStatus === 2 && /give token, short or transfer/.test((e as { hint?: string }).hint ?? ''), bad);
+  }
 });
 
 test('17.5/51 names get the prefix and a colon', () => {

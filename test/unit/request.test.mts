@@ -71,7 +71,7 @@ test('9.1 order: flags override the profile; restriction flags replace its restr
   const withInclude = withDefaultCapabilities(newTokenRequest({ profile: 'agent', tokenType: 'token', namePrefix: '' }, ctx), ['AT']);
   assert.equal(withInclude.capabilities, undefined);
   assert.equal(withInclude.include, 'agent');
-  const plain = withDefaultCapabilities(newTokenRequest({ tokenType: 'token', namePrefix: '', restrictions: { value: '{"exp":5}', source: '-' } }, ctx), ['AT']);
+  const plain = withDefaultCapabilities(newTokenRequest({ tokenType: 'token', namePrefix: '', restrictions: { value: '{"usages_AT":5}', source: '-' } }, ctx), ['AT']);
   assert.deepEqual(plain.capabilities, ['AT']);
   assert.deepEqual(Object.keys(plain), ['restrictions', 'capabilities', 'response_type', 'application_name']);
 });

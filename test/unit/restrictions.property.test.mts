@@ -6,7 +6,8 @@ import { jsonErrorIndex } from '../../src/request/json.js';
 import { clauseFromFlags, parseRestrictions, type ClauseFlags } from '../../src/request/restrictions.js';
 
 const NOW = 1_800_000_000;
-const ctx = { now: NOW, env: { HOME: '/nonexistent' } };
+/** force: the generated clauses may have ended before NOW (the check of that has its own test) */
+const ctx = { now: NOW, env: { HOME: '/nonexistent' }, force: true };
 const usage = (e: unknown) => (e as { exitStatus?: number }).exitStatus === 2;
 const ORDER = ['nbf', 'exp', 'scope', 'audience', 'hosts', 'geoip_allow', 'geoip_disallow', 'usages_AT', 'usages_other'];
 
@@ -150,4 +151,22 @@ test('restrictions: the error locator agrees with JSON.parse on what is valid', 
       assert.equal(jsonErrorIndex(text) === -1, valid, text);
     }),
   );
+});
+
+test('restrictions: a clause whose exp is before now is refused unless forced, naming the clause; nbf alone in the past is fine', () => {
+  const strict = { ...ctx, force: false };
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: NOW - 1 }), fc.integer({ min: 0, max: 3 }), (exp, before) => {
+      const clauses = [...Array<object>(before).fill({ exp: NOW + 60 }), { exp }];
+      const where = clauses.length > 1 ? `clause ${clauses.length}` : '--restrictions:';
+      assert.throws(
+        () => parseRestrictions(JSON.stringify(clauses), '--restrictions', strict),
+        (e: Error) => usage(e) && e.message.includes(where) && e.message.includes(`(${exp}) is in the past`),
+      );
+      assert.deepEqual(parseRestrictions(JSON.stringify(clauses), '--restrictions', ctx), clauses);
+      assert.deepEqual(parseRestrictions(JSON.stringify({ nbf: exp }), '--restrictions', strict), [{ nbf: exp }]);
+      assert.throws(() => clauseFromFlags({ scopes: [], audiences: [], hosts: [], geoipAllow: [], geoipDisallow: [], exp }, strict), (e: Error) => usage(e) && /^--exp: /.test(e.message));
+    }),
+  );
+  assert.deepEqual(parseRestrictions(JSON.stringify({ exp: NOW }), '--restrictions', strict), [{ exp: NOW }]);
 });

@@ -32,6 +32,13 @@ export const restrictionFlags: FlagSpec[] = [
   { key: 'usagesOther', names: ['--usages-other'], value: 'N', description: 'how many other uses it allows', defaultText: 'infinite' },
 ];
 
+/** --force of MT and settings grants ssh add: ask for what looks like a mistake all the same. */
+export const forceFlag: FlagSpec = {
+  key: 'force',
+  names: ['--force'],
+  description: 'ask for the mytoken even when a restriction ended before now or a capability name is unknown to this client',
+};
+
 export function addRestrictionFlags(cmd: Command): Command {
   return addFlags(cmd, restrictionFlags);
 }

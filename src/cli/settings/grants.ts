@@ -1,5 +1,5 @@
 // mytoken settings grants: grant types of the user (the ssh grant) and the ssh keys it accepts.
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../api/grants.js';
 import { MytokenError, MytokenServerError, UsageError } from '../../errors.js';
@@ -15,7 +15,8 @@ import type { Context } from '../context.js';
 import { bool, str } from '../flags.js';
 import { finishLogin } from '../login.js';
 import { capabilityFlag } from '../options/capabilities.js';
-import { readRestrictionFlags, restrictionFlags } from '../options/restrictions.js';
+import { forceFlag, readRestrictionFlags, restrictionFlags } from '../options/restrictions.js';
+import { checkAppendTarget } from '../../output/target.js';
 
 /** The command's one positional argument (leaf() has refused none): several are a usage error. */
 function exactlyOne(a: RunArgs, what: string, example: string): string {
@@ -56,9 +57,11 @@ async function addKey(a: RunArgs): Promise<void> {
   // everything that can be checked is checked before the mytoken is read
   const writeEntry = !bool(a.flags.noWriteHostEntry);
   const home = writeEntry ? sshConfigHome(c.env) : '';
+  if (writeEntry) checkAppendTarget(join(home, '.ssh', 'config'), 'make ~/.ssh/config writable, or add --no-write-host-entry to have the entry printed instead');
   const key = publicKeyFrom(arg);
-  const restrictions = requestedRestrictions(readRestrictionFlags(a.cmd, c.env), { now: nowSeconds(), env: c.env });
-  const capabilities = parseCapabilities(str(a.flags.capability));
+  const force = bool(a.flags.force);
+  const restrictions = requestedRestrictions(readRestrictionFlags(a.cmd, c.env), { now: nowSeconds(), env: c.env, force });
+  const capabilities = parseCapabilities(str(a.flags.capability), force);
   const added = await c.withToken(a.cmd, async (server, cred): Promise<SshKeyAdded> => {
     let start;
     try {
@@ -131,6 +134,7 @@ function sshCommand(ctx: () => Context): Command {
         env: ['NO_WRITE_HOST_ENTRY'],
         description: 'print the host entry for ~/.ssh/config instead of adding it there',
       },
+      forceFlag,
     ],
     run: addKey,
   });
