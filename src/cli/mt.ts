@@ -4,8 +4,10 @@ import type { MytokenServer } from '../api/server.js';
 import { exchangeTransferCode, requestMytoken, startAuthCodeFlow } from '../api/tokens.js';
 import type { MytokenRequest, MytokenResponse } from '../api/types.js';
 import { resolveProvider } from '../config/config.js';
-import { MytokenError, UsageError } from '../errors.js';
-import { writeToken } from '../output/terminal.js';
+import { MytokenError, RefusedError, UsageError } from '../errors.js';
+import { warn, writeToken } from '../output/terminal.js';
+import { revoke } from '../api/revocation.js';
+import { grantedDifferences } from '../request/granted.js';
 import { isTokenText } from '../safefs.js';
 import { finishLogin } from './login.js';
 import { forGrant, newTokenRequest, withDefaultCapabilities, type NewTokenOptions, parseCapabilities } from '../request/mytoken.js';
@@ -59,6 +61,12 @@ const lastFlags: FlagSpec[] = [
   { key: 'tags', names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the new mytoken with this tag' },
   { key: 'out', names: ['-o', '--out'], value: 'FILE', description: 'write the mytoken to FILE (mode 0600) instead of stdout' },
   forceFlag,
+  {
+    key: 'strict',
+    names: ['--strict'],
+    env: ['MYTOKEN_STRICT'],
+    description: 'fail, and revoke the new mytoken, when the server gives it less than asked (config: strict: true)',
+  },
 ];
 
 /** The token the user asked for out of a mytoken response: the mytoken, or the transfer code. */
@@ -67,6 +75,26 @@ function issuedToken(res: MytokenResponse, server: MytokenServer): string {
   if (!t) throw new MytokenError(`the server ${server.instance} answered without a mytoken`);
   if (!isTokenText(t)) throw new MytokenError(`the server ${server.instance} answered with a mytoken that is not a token (not one line of printable text)`);
   return t;
+}
+
+/**
+ * Says on stderr how the new mytoken differs from the request (a server narrows a sub-token to its
+ * parent without a word). With --strict that is an error: the new mytoken is revoked, or, if that
+ * fails, written as usual so that a live mytoken is not lost.
+ */
+async function checkGranted(server: MytokenServer, asked: MytokenRequest, res: MytokenResponse, strict: boolean, out: string | undefined): Promise<void> {
+  const diffs = grantedDifferences(asked, res);
+  if (!diffs.length) return;
+  const what = `the server did not grant the new mytoken as asked:\n  ${diffs.join('\n  ')}`;
+  if (!strict) return warn(what);
+  const token = issuedToken(res, server);
+  try {
+    await revoke(server, { token, update: () => undefined }, {});
+  } catch (e) {
+    writeToken(token, out);
+    throw new RefusedError(`${what}\n  (--strict) and it could not be revoked (${(e as Error).message}), so it was kept as usual`, 'revoke it yourself if you do not want it (mytoken revoke)');
+  }
+  throw new RefusedError(`${what}\n  (--strict) so it was revoked`, 'ask for no more than the parent mytoken allows, or leave out --strict to take what the server gives');
 }
 
 export const mtMeta = { name: 'MT', aliases: ['mt', 'mytoken'], summary: 'get a new mytoken' };
@@ -109,6 +137,7 @@ export function mtCommand(ctx: () => Context): Command {
 
     // Everything the client can check is checked before a mytoken is read or a request is sent.
     const force = bool(v.force);
+    const strict = bool(v.strict) || c.config().strict;
     const options: NewTokenOptions = {
       profile: str(v.profile),
       name: str(v.name),
@@ -137,6 +166,7 @@ export function mtCommand(ctx: () => Context): Command {
         const body: MytokenRequest = { ...forGrant(newRequest, 'mytoken'), mytoken: session.token, error_on_restrictions: true };
         return requestMytoken(server, body, { credential: session });
       });
+      await checkGranted(server, newRequest, value, strict, out);
       writeToken(issuedToken(value, server), out);
       return;
     }
@@ -155,6 +185,7 @@ export function mtCommand(ctx: () => Context): Command {
     const req = forGrant(loginRequest, 'oidc_flow', issuer);
     const start = await startAuthCodeFlow(server, req, c.signal);
     const res = await finishLogin(c, server, start);
+    await checkGranted(server, loginRequest, res, strict, out);
     writeToken(issuedToken(res, server), out);
   });
   return cmd;

@@ -16,6 +16,8 @@ export interface Config {
   /** token_name_prefix with `<hostname>` already substituted */
   tokenNamePrefix: string;
   useWlcgTokenDiscovery: boolean;
+  /** a new mytoken that the server narrowed (less than asked) is an error and revoked, not a warning */
+  strict: boolean;
   providers: Record<string, string>;
   /** the file the config came from, if any */
   file?: string;
@@ -28,6 +30,7 @@ export function defaultConfig(): Config {
     defaultTokenCapabilities: [...DEFAULT_CAPABILITIES],
     tokenNamePrefix: hostname(),
     useWlcgTokenDiscovery: true,
+    strict: false,
     providers: {},
   };
 }
@@ -97,7 +100,7 @@ export function loadConfig(explicit: string | undefined, env: Env): Config {
 }
 
 /** The keys the client reads; the cache keeps only these (validated, so plain JSON). */
-const KEYS = ['instance', 'default_provider', 'token_name_prefix', 'use_wlcg_token_discovery', 'default_token_capabilities', 'providers'];
+const KEYS = ['instance', 'default_provider', 'token_name_prefix', 'use_wlcg_token_discovery', 'strict', 'default_token_capabilities', 'providers'];
 
 interface ConfigCacheEntry {
   file: string;
@@ -202,9 +205,13 @@ function configFrom(data: unknown, file: string, lineOf: (key: string) => string
   const prefix = str('token_name_prefix');
   if (prefix !== undefined) cfg.tokenNamePrefix = prefix.replaceAll('<hostname>', hostname());
 
-  if ('use_wlcg_token_discovery' in obj && obj.use_wlcg_token_discovery !== null) {
-    if (typeof obj.use_wlcg_token_discovery !== 'boolean') bad('use_wlcg_token_discovery', 'true or false');
-    cfg.useWlcgTokenDiscovery = obj.use_wlcg_token_discovery as boolean;
+  for (const [key, field] of [
+    ['use_wlcg_token_discovery', 'useWlcgTokenDiscovery'],
+    ['strict', 'strict'],
+  ] as const) {
+    if (!(key in obj) || obj[key] === null) continue;
+    if (typeof obj[key] !== 'boolean') bad(key, 'true or false');
+    cfg[field] = obj[key] as boolean;
   }
   if ('default_token_capabilities' in obj) {
     const v = obj.default_token_capabilities;

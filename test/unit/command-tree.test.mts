@@ -24,8 +24,9 @@ const LATER_FLAGS = new Set<string>();
 
 /** Flags this client adds on purpose (README, "Differences from the upstream client"), per command. */
 const OWN_FLAGS: Record<string, string[]> = {
-  // issue 12: ask for a mytoken whose restriction ended, or with a capability name unknown to the client
-  MT: ['--force'],
+  // issue 12: ask for a mytoken whose restriction ended, or with a capability name unknown to the
+  // client (--force); fail when the server grants less than asked (--strict)
+  MT: ['--force', '--strict'],
   'settings grants ssh add': ['--force'],
 };
 
