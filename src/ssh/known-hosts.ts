@@ -4,7 +4,6 @@
 // 2.1); the keys themselves come from ssh-keyscan, and only a key whose fingerprint the server
 // publishes is used. Everything is checked strictly before it is printed or written: a known key
 // type, base64 that decodes to a key blob naming that type, a host and port of the host entry.
-import { createHash, createHmac } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { hostEntryProblem, showLine } from './host-entry.js';
@@ -34,6 +33,8 @@ export interface PublishedHostKey {
 
 /** The OpenSSH fingerprint of a key blob: `SHA256:` and unpadded base64. */
 export function sshFingerprint(blob: Buffer): string {
+  // node:crypto is loaded here, when it is needed, not at every start
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
@@ -127,6 +128,7 @@ function namesHost(field: string, name: string): boolean {
   for (const pattern of field.split(',')) {
     const hashed = /^\|1\|([A-Za-z0-9+/=]+)\|([A-Za-z0-9+/=]+)$/.exec(pattern);
     if (hashed) {
+      const { createHmac } = require('node:crypto') as typeof import('node:crypto');
       const mac = createHmac('sha1', Buffer.from(hashed[1]!, 'base64')).update(name).digest('base64');
       if (mac === hashed[2]) hit = true;
       continue;

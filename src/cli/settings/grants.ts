@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import type { Command } from 'commander';
 import type { MytokenServer } from '../../api/server.js';
 import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../api/grants.js';
-import { MytokenError, MytokenServerError, UsageError } from '../../errors.js';
+import { InterruptedError, MytokenError, MytokenServerError, UsageError } from '../../errors.js';
 import { err, errorMessage, out } from '../../output/terminal.js';
 import { grantsTable, sshKeysListing } from '../../output/views.js';
 import { parseCapabilities, requestedRestrictions } from '../../request/mytoken.js';
@@ -91,7 +91,7 @@ async function addKey(a: RunArgs): Promise<void> {
     c.partialFailure = true;
     return;
   }
-  const hostKeys = await serverHostKeys(used!, entry, c.signal);
+  const hostKeys = await serverHostKeys(used!, entry, writeEntry, c.signal);
   const knownHostsAdvice = (start: string) => {
     if (!('keys' in hostKeys)) return;
     const lines = hostKeys.keys.map((k) => knownHostsLine(hostKeys.host, hostKeys.port, k));
@@ -140,9 +140,10 @@ async function addKey(a: RunArgs): Promise<void> {
 async function serverHostKeys(
   server: MytokenServer,
   entry: string,
+  writing: boolean,
   signal: AbortSignal,
 ): Promise<{ host: string; port: number; keys: HostKey[] } | { why: string; hint?: string; fails: boolean }> {
-  const unchanged = 'so ~/.ssh/known_hosts was not changed';
+  const unchanged = writing ? 'so ~/.ssh/known_hosts was not changed' : 'so there is no line for ~/.ssh/known_hosts';
   const target = hostOfEntry(entry);
   if (!target) return { why: `the host entry names no HostName, ${unchanged}`, fails: false };
   const name = knownHostsName(target.host, target.port);
@@ -159,6 +160,7 @@ async function serverHostKeys(
   try {
     scanned = await scanHostKeys(target.host, target.port, published.keys, signal);
   } catch (e) {
+    if (signal.aborted) throw new InterruptedError();
     return { why: `the ssh host key of ${name} could not be read (${(e as Error).message}), ${unchanged}`, hint: `when ssh asks, accept the host key only if its fingerprint is ${fingerprints}`, fails: false };
   }
   const keys = publishedOnes(scanned, published.keys);
