@@ -7,6 +7,8 @@ export const ExitStatus = {
   refused: 3,
   unreachable: 4,
   interrupted: 130,
+  /** stdout is a pipe whose reader has gone: what a shell shows for a program killed by SIGPIPE (128 + 13) */
+  brokenPipe: 141,
 } as const;
 
 /** Base class: a message for the user (without the `mytoken:` prefix) and an exit status. */
@@ -38,8 +40,11 @@ export class RefusedError extends MytokenError {
 
 /** The server could not be reached or did not answer properly: status 4. */
 export class UnreachableError extends MytokenError {
-  constructor(message: string, hint?: string) {
+  /** the failure may pass by itself (refused or reset connection, timeout, 5xx): worth retrying where that is safe */
+  readonly transient: boolean;
+  constructor(message: string, hint?: string, transient = false) {
     super(message, ExitStatus.unreachable, hint);
+    this.transient = transient;
   }
 }
 
@@ -50,7 +55,7 @@ export class UnreachableError extends MytokenError {
 export class NoAnswerError extends UnreachableError {
   readonly sent: boolean;
   constructor(message: string, sent: boolean, hint?: string) {
-    super(message, hint);
+    super(message, hint, true);
     this.sent = sent;
   }
 }
@@ -60,6 +65,12 @@ export class NoAnswerError extends UnreachableError {
  * the server may have rotated the mytoken, and the new version was in that answer. Status 4.
  */
 export class AnswerLostError extends UnreachableError {}
+
+/**
+ * Standard output could not be written: status 1, or 141 when its reader has gone (EPIPE). An
+ * empty message means nothing is said (a listing nobody reads any more, as with SIGPIPE).
+ */
+export class OutputError extends MytokenError {}
 
 /** The user pressed Ctrl-C: status 130. */
 export class InterruptedError extends MytokenError {
@@ -83,18 +94,26 @@ export class MytokenServerError extends MytokenError {
   readonly error: string;
   readonly errorDescription?: string;
   readonly url: string;
-  constructor(url: string, status: number, error: string, errorDescription?: string, hint?: string) {
+  /** the request carried a mytoken (the credential), and the error is about it */
+  readonly aboutMytoken: boolean;
+  constructor(url: string, status: number, error: string, errorDescription?: string, hint?: string, aboutMytoken = false) {
     const text = errorDescription ? `${error}: ${errorDescription}` : error || `HTTP status ${status}`;
     super(`${text} (HTTP ${status} from ${url})`, serverErrorStatus(status, error, errorDescription), hint);
     this.url = url;
     this.status = status;
     this.error = error;
     this.errorDescription = errorDescription;
+    this.aboutMytoken = aboutMytoken;
   }
 
   /** The same error with a hint on what to do. */
   withHint(hint: string): MytokenServerError {
-    return new MytokenServerError(this.url, this.status, this.error, this.errorDescription, hint);
+    return new MytokenServerError(this.url, this.status, this.error, this.errorDescription, hint, this.aboutMytoken);
+  }
+
+  /** The same error, marked as the server's verdict on the mytoken the request carried. */
+  onMytoken(): MytokenServerError {
+    return new MytokenServerError(this.url, this.status, this.error, this.errorDescription, this.hint, true);
   }
 }
 

@@ -89,6 +89,9 @@ const WHY: Record<string, string> = {
   ETIMEDOUT: 'timed out', UND_ERR_CONNECT_TIMEOUT: 'timed out', UND_ERR_SOCKET: 'the connection was closed',
 };
 
+/** OpenSSL's words for a peer that does not speak TLS (it answered in plain HTTP). */
+const NOT_TLS = /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|packet length too long|record layer failure/i;
+
 /** One attempt (hop) of a request: what a transport sends, and the deadline, limit and errors it applies. */
 export class Hop {
   readonly target: URL;
@@ -177,15 +180,21 @@ export class Hop {
   failure(where: string, e: unknown): UnreachableError {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
     const code = err.code ?? err.cause?.code;
+    // what a TLS client reads when the other side answers in plain text: nothing readable was
+    // delivered then, however much had been handed to the TLS socket
+    if (this.target.protocol === 'https:' && NOT_TLS.test(`${code ?? ''} ${err.message} ${err.cause?.message ?? ''}`)) {
+      return new UnreachableError(`the server at ${where} does not speak TLS; is it an http:// URL?`, `if so, use ${this.target.origin.replace(/^https:/, 'http:')} (--url, MYTOKEN_URL or instance in the config file)`);
+    }
     const reason = (code && WHY[code]) || (code ? `${code}: ${err.message}` : err.message);
     if (code && /TIMEOUT|ETIMEDOUT/.test(code)) return this.noAnswer(where, ` (${reason})`);
     if (this.handedOver) {
       return new NoAnswerError(`no complete answer from ${where} (${reason}); the request had been sent in full`, true, 'the server or a proxy in front of it may have a problem');
     }
-    const tls = /CERT|SSL|TLS|SELF_SIGNED/i.test(code ?? '') ? ' (TLS certificate check failed)' : '';
+    const tls = /CERT|SSL|TLS|SELF_SIGNED/i.test(code ?? '');
     return new UnreachableError(
-      `could not reach ${where}: ${reason}${tls}`,
+      `could not reach ${where}: ${reason}${tls ? ' (TLS certificate check failed)' : ''}`,
       'check the server URL (--url, MYTOKEN_URL, instance in the config file) and your network or proxy settings',
+      !tls,
     );
   }
 }

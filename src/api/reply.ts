@@ -18,6 +18,7 @@ export function raiseForStatus(res: HttpResponse): void {
     throw new UnreachableError(
       `the server at ${res.url} answered HTTP ${res.status} with a body that is not a mytoken error (${type})`,
       res.status >= 500 ? 'the server or a proxy in front of it has a problem; try again later' : 'check the server URL',
+      res.status >= 500,
     );
   }
   const p = (parsed ?? {}) as { error?: unknown; error_description?: unknown };

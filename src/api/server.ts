@@ -3,6 +3,7 @@
 import { AnswerLostError, MytokenServerError, NoAnswerError } from '../errors.js';
 import { discover, endpoint } from './discovery.js';
 import { type HttpRequest, rotatingWaitMs } from './http.js';
+import { capabilityHint } from './refusal.js';
 import { requestJSON } from './reply.js';
 import type { Credential, ServerConfiguration, SettingsEndpoints, WithTokenUpdate } from './types.js';
 
@@ -86,8 +87,10 @@ async function send<T>(base: string, req: CallOptions, env: Env): Promise<T | un
       );
     }
     if (capability && e instanceof MytokenServerError && e.error === 'insufficient_capabilities') {
-      throw e.withHint(`this needs a mytoken with the capability ${capability}`);
+      throw e.withHint(capabilityHint(capability));
     }
+    // what to do about it depends on where the mytoken came from: the caller adds the hint
+    if (credential && e instanceof MytokenServerError && e.error === 'invalid_token') throw e.onMytoken();
     throw e;
   }
 }

@@ -14,12 +14,14 @@ export async function requestAccessToken(server: MytokenServer, cred: Credential
   if (r.scopes?.length) body.scope = r.scopes.join(' ');
   if (r.audiences?.length) body.audience = r.audiences.join(' ');
   if (r.comment) body.comment = r.comment;
-  return (await server.call<AccessTokenResponse>('access_token_endpoint', 'access tokens', { method: 'POST', body, signal, credential: cred })) ?? {};
+  return (await server.call<AccessTokenResponse>('access_token_endpoint', 'access tokens', { method: 'POST', body, signal, credential: cred, capability: 'AT' })) ?? {};
 }
 
 /** A new mytoken; with `credential`, the request is made with that mytoken (which may rotate). */
 export async function requestMytoken(server: MytokenServer, body: MytokenRequest, opts: { signal?: AbortSignal; credential?: Credential } = {}): Promise<MytokenResponse> {
-  return (await server.call<MytokenResponse>('mytoken_endpoint', 'mytokens', { method: 'POST', body, ...opts })) ?? {};
+  // a sub-token: its parent needs create_mytoken
+  const capability = opts.credential ? 'create_mytoken' : undefined;
+  return (await server.call<MytokenResponse>('mytoken_endpoint', 'mytokens', { method: 'POST', body, capability, ...opts })) ?? {};
 }
 
 export async function exchangeTransferCode(server: MytokenServer, code: string, signal?: AbortSignal): Promise<MytokenResponse> {

@@ -2,17 +2,20 @@
 import type { Command } from 'commander';
 import { sameIssuer } from '../api/discovery.js';
 import { httpManagement, type Management } from '../api/manage.js';
+import { refusedTokenHint } from '../api/refusal.js';
 import { MytokenServer } from '../api/server.js';
 import { sshManagement } from '../ssh/manage.js';
+import type { SshTarget } from '../ssh/run.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { MytokenServerError, NoAnswerError, UnreachableError, UsageError } from '../errors.js';
 import { promptSecret } from '../output/prompt.js';
+import { euid } from '../safefs.js';
 import { isTerminal, reportWriteBack, warn } from '../output/terminal.js';
 import { rotatingWaitMs } from '../api/http.js';
 import { type TokenSession, withMytoken } from '../tokens/rotation.js';
-import { isJwt, issuerOf, mayRotate } from '../tokens/jwt.js';
+import { decodeJwtPayload, isJwt, issuerOf, mayRotate } from '../tokens/jwt.js';
 import { checkTokenTarget } from '../output/target.js';
-import { findMytoken, type FoundToken, NO_TOKEN_HINT, type TokenSourceOptions } from '../tokens/source.js';
+import { findMytoken, type FoundToken, noTokenHint, type TokenSourceOptions } from '../tokens/source.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
 import { readSshTarget, readTokenSource } from './options/token-source.js';
 import { colorsEnabled, Style } from '../output/style.js';
@@ -159,8 +162,31 @@ export class Context {
    * Runs `use` with the mytoken (locked and re-read when it may rotate); every rotated version is
    * written back, and the user told, as soon as a reply carries it.
    */
-  useMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>): Promise<T> {
+  async useMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>): Promise<T> {
     checkRotatingFile(found);
+    let used: TokenSession | undefined;
+    try {
+      return await this.withSession(found, (session) => use((used = session)));
+    } catch (e) {
+      // a refused mytoken: why, as far as the client can tell, and how to get a new one
+      if (!(e instanceof MytokenServerError && e.aboutMytoken && e.error === 'invalid_token' && !e.hint)) throw e;
+      const claims = decodeJwtPayload(used?.token ?? found.token) ?? {};
+      const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+      throw e.withHint(
+        refusedTokenHint({
+          description: e.errorDescription,
+          status: e.status,
+          exp: num(claims.exp),
+          nbf: num(claims.nbf),
+          rotates: used?.mayRotate ?? mayRotate(found.token),
+          file: found.path,
+          now: Date.now() / 1000,
+        }),
+      );
+    }
+  }
+
+  private withSession<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>): Promise<T> {
     return withMytoken(found, use, {
       signal: this.signal,
       // a holder may wait for a rotating request's answer that long, and a little more
@@ -184,7 +210,7 @@ export class Context {
   async withToken<T>(
     cmd: Command,
     use: (server: MytokenServer, cred: TokenSession) => Promise<T>,
-    overSsh?: (target: string[], signal: AbortSignal) => Promise<T>,
+    overSsh?: (target: SshTarget, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const target = readSshTarget(cmd, this.env);
     if (target) {
@@ -213,7 +239,10 @@ export class Context {
   /** Like findMytoken, but no mytoken at all is a usage error. */
   async requireMytoken(src: TokenSourceOptions): Promise<FoundToken> {
     const found = await this.findMytoken(src);
-    if (!found) throw new UsageError('no mytoken given', NO_TOKEN_HINT);
+    if (!found) {
+      const cfg = this.config();
+      throw new UsageError('no mytoken given', noTokenHint({ env: this.env, uid: euid(), wlcgDiscovery: cfg.useWlcgTokenDiscovery, configFile: cfg.file }));
+    }
     return found;
   }
 }

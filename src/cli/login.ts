@@ -4,21 +4,23 @@ import { pollUntilDone, type PollOptions } from '../api/flow.js';
 import type { MytokenServer } from '../api/server.js';
 import type { AuthCodeFlowStart, MytokenResponse } from '../api/types.js';
 import { MytokenError } from '../errors.js';
-import { loginDone, loginProgress, showLoginUrl } from '../output/terminal.js';
+import { err, loginDone, loginProgress, showLoginUrl, warn } from '../output/terminal.js';
 import type { Context } from './context.js';
 
 export async function finishLogin<T = MytokenResponse>(c: Context, server: MytokenServer, start: AuthCodeFlowStart, poll?: PollOptions<T>['poll']): Promise<T> {
   if (!start.consent_uri) throw new MytokenError(`the server ${server.instance} started no login (no consent_uri in its answer)`);
   showLoginUrl(start.consent_uri, true);
-  let polls = 0;
+  let dots = 0;
   const res = await pollUntilDone<T>(server, start, {
     signal: c.signal,
     poll,
-    onPending: (n) => {
-      polls = n;
-      loginProgress(n);
+    onPending: () => loginProgress(++dots),
+    onRetrying: (e, left) => {
+      if (dots) err('\n');
+      dots = 0; // the progress line starts again below the notice
+      warn(`${e.message}; retrying until the login expires (in ${left} s)`);
     },
   });
-  loginDone(polls);
+  loginDone(dots);
   return res;
 }

@@ -1,11 +1,11 @@
 // The only place that writes to the terminal: messages, tokens, the login URL and its QR code.
 import { fstatSync, writeSync } from 'node:fs';
-import { UsageError, type MytokenError } from '../errors.js';
+import { ExitStatus, MytokenError, OutputError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../tokens/files.js';
 import type { WriteBack } from '../tokens/rotation.js';
 
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text);
+function writeAll(fd: number, text: string | Uint8Array): void {
+  const buf = typeof text === 'string' ? Buffer.from(text) : text;
   let off = 0;
   while (off < buf.length) {
     try {
@@ -17,8 +17,51 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
-export const out = (text: string): void => writeAll(1, text);
-export const err = (text: string): void => writeAll(2, text);
+const WRITE_FAILURE: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EBADF: 'it is not open for writing',
+  EIO: 'input/output error',
+  EFBIG: 'the file is too large',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/**
+ * Why standard output could not take `what` (a token, or other output): status 1 with the reason,
+ * or 141 when its reader has gone (EPIPE), as for a program killed by SIGPIPE: silently for other
+ * output (`mytoken info history | head` is no error to report), with one line for a token.
+ */
+export function outputFailure(e: unknown, what?: string): MytokenError {
+  const code = (e as NodeJS.ErrnoException)?.code ?? '';
+  if (code === 'EPIPE') {
+    return new OutputError(what ? `the ${what} was not written: the reader of standard output has gone (EPIPE)` : '', ExitStatus.brokenPipe);
+  }
+  const why = WRITE_FAILURE[code] ?? (e as Error)?.message ?? String(e);
+  return new OutputError(`could not write ${what ? `the ${what} ` : ''}to standard output: ${why}${code ? ` (${code})` : ''}`);
+}
+
+/** Writes to stdout; a failure is an OutputError (see outputFailure), never a stack trace. */
+export function out(text: string, what?: string): void {
+  try {
+    writeAll(1, text);
+  } catch (e) {
+    throw outputFailure(e, what);
+  }
+}
+
+/** Writes to stderr; when stderr itself cannot be written, there is no one left to tell. */
+export function err(text: string | Uint8Array): void {
+  try {
+    writeAll(2, text);
+  } catch {
+    /* nothing else can carry the message */
+  }
+}
+
+/** Another program's stderr (ssh's), passed on as it comes. */
+export const errBytes = (chunk: Uint8Array): void => err(chunk);
 
 /**
  * Whether stdout (1) or stderr (2) is a terminal. A terminal is a character device: asking that
@@ -36,7 +79,7 @@ export function isTerminal(fd: 1 | 2): boolean {
 /** Writes a token (plus a newline) to stdout, or atomically, mode 0600, to the file `target`. */
 export function writeToken(token: string, target: string | undefined): void {
   if (target === undefined || target === '/dev/stdout' || target === '-') {
-    out(`${token}\n`);
+    out(`${token}\n`, 'token');
     return;
   }
   try {
@@ -45,6 +88,8 @@ export function writeToken(token: string, target: string | undefined): void {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? (e as Error).message);
+    // a target the user chose badly is a usage error; a full disk or a failing device is not
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EIO') throw new MytokenError(`cannot write to ${target}: ${WRITE_FAILURE[code]} (${code})`);
     throw new UsageError(`cannot write to ${target}: ${why}`);
   }
 }
@@ -54,8 +99,10 @@ export function warn(text: string): void {
   err(`mytoken: ${text}\n`);
 }
 
+/** The error for stderr: `mytoken: ` and the message, then the hint, each of its lines indented; '' for a silent error. */
 export function errorMessage(e: MytokenError): string {
-  return `mytoken: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`;
+  if (!e.message) return '';
+  return `mytoken: ${e.message}\n${e.hint ? `  ${e.hint.replace(/\n/g, '\n  ')}\n` : ''}`;
 }
 
 /** Tells the user what happened to a rotated mytoken. Returns false when it could not be stored. */

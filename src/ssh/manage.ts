@@ -2,11 +2,11 @@
 // HTTP body with the identifier added; the key's mytoken acts.
 import type { Management } from '../api/manage.js';
 import type { Calendar, EmailSettings, Notification, TagRef } from '../api/types.js';
-import { sshJson, sshRequest } from './run.js';
+import { sshJson, sshRequest, type SshTarget } from './run.js';
 
 const some = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
 
-export function sshManagement(target: string[], signal?: AbortSignal): Management {
+export function sshManagement(target: SshTarget, signal?: AbortSignal): Management {
   const act = async (request: string, payload?: unknown) => void (await sshRequest(target, request, payload, signal));
   const json = <T,>(request: string, payload?: unknown) => sshJson<T>(target, request, payload, signal);
   return {

@@ -47,9 +47,17 @@ export interface FindOptions {
   onRefused?: (file: string, why: string) => void;
 }
 
-export const NO_TOKEN_HINT =
-  'pass one with --MT-file FILE, --MT-env VAR or --MT-prompt, or put it where WLCG token discovery finds it ' +
-  '($BEARER_TOKEN, $BEARER_TOKEN_FILE, $XDG_RUNTIME_DIR/bt_u<uid>, /tmp/bt_u<uid>)';
+/**
+ * What to do when no mytoken was given: log in for one and keep it in a file; with WLCG token
+ * discovery on, the places it looks, in its order (the real ones: wlcgFiles); with it off, say so.
+ */
+export function noTokenHint(find: { env: Env; uid: number; wlcgDiscovery: boolean; configFile?: string }): string {
+  const login = 'log in for one and keep it in a file: mytoken MT -o FILE, then pass --MT-file FILE (or --MT-env VAR, or --MT-prompt)';
+  if (!find.wlcgDiscovery) return `${login}; WLCG token discovery is off (use_wlcg_token_discovery: false in ${find.configFile ?? 'the config file'})`;
+  const file = find.env.BEARER_TOKEN_FILE;
+  const places = ['$BEARER_TOKEN', ...(file ? [] : ['$BEARER_TOKEN_FILE']), ...wlcgFiles(find.env, find.uid).map((f, i) => (file && i === 0 ? `$BEARER_TOKEN_FILE (${f})` : f))];
+  return `${login};\nor put it where WLCG token discovery looks, in this order: ${places.join(', ')}`;
+}
 
 /**
  * What keeps `token` from being a mytoken as text (one word of printable ASCII, at most 16 KiB),

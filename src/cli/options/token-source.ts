@@ -1,6 +1,8 @@
 // The token-source flags (--MT, --MT-prompt, --MT-env, --MT-file, and --ssh for the ssh grant) shared by every command that needs a mytoken.
 import type { Command } from 'commander';
 import { splitSshValue } from '../../ssh/argv.js';
+import type { SshTarget } from '../../ssh/run.js';
+import { errBytes } from '../../output/terminal.js';
 import type { TokenSourceOptions } from '../../tokens/source.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from '../flags.js';
 
@@ -36,8 +38,8 @@ export function readTokenSource(cmd: Command, env: Record<string, string | undef
   return { mt: str(v.mt), mtPrompt: bool(v.mtPrompt), mtEnv: str(v.mtEnv), mtFile: str(v.mtFile) };
 }
 
-/** The --ssh value given to `cmd` or a group above it, split into ssh's arguments; undefined without --ssh. */
-export function readSshTarget(cmd: Command, env: Record<string, string | undefined>): string[] | undefined {
+/** The --ssh value given to `cmd` or a group above it, split into ssh's arguments (ssh's messages shown as they come); undefined without --ssh. */
+export function readSshTarget(cmd: Command, env: Record<string, string | undefined>): SshTarget | undefined {
   const v = str(readHere(cmd, env).ssh);
-  return v === undefined ? undefined : splitSshValue(v, env.HOME);
+  return v === undefined ? undefined : { args: splitSshValue(v, env.HOME), onStderr: errBytes };
 }

@@ -1,15 +1,17 @@
 // mytoken settings grants: grant types of the user (the ssh grant) and the ssh keys it accepts.
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
+import type { MytokenServer } from '../../api/server.js';
 import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../api/grants.js';
-import { MytokenError, MytokenServerError, UsageError } from '../../errors.js';
-import { err, out } from '../../output/terminal.js';
+import { InterruptedError, MytokenError, MytokenServerError, UsageError } from '../../errors.js';
+import { err, errorMessage, out } from '../../output/terminal.js';
 import { grantsTable, sshKeysListing } from '../../output/views.js';
 import { parseCapabilities, requestedRestrictions } from '../../request/mytoken.js';
 import { nowSeconds } from '../../request/time.js';
 import { appendHostEntry } from '../../ssh/config.js';
 import { hostEntryProblem, showEntry } from '../../ssh/host-entry.js';
 import { publicKeyFrom } from '../../ssh/keys.js';
+import { addToKnownHosts, type HostKey, hostOfEntry, knownHostsLine, knownHostsName, publishedHostKeys, publishedOnes, scanHostKeys, sshFingerprint } from '../../ssh/known-hosts.js';
 import { group, leaf, type RunArgs } from '../command.js';
 import type { Context } from '../context.js';
 import { bool, str } from '../flags.js';
@@ -62,7 +64,9 @@ async function addKey(a: RunArgs): Promise<void> {
   const force = bool(a.flags.force);
   const restrictions = requestedRestrictions(readRestrictionFlags(a.cmd, c.env), { now: nowSeconds(), env: c.env, force });
   const capabilities = parseCapabilities(str(a.flags.capability), force);
+  let used: MytokenServer | undefined;
   const added = await c.withToken(a.cmd, async (server, cred): Promise<SshKeyAdded> => {
+    used = server;
     let start;
     try {
       start = await addSshKey(server, cred, { key, name: str(a.flags.keyName), restrictions, capabilities });
@@ -90,19 +94,88 @@ async function addKey(a: RunArgs): Promise<void> {
     c.partialFailure = true;
     return;
   }
+  const hostKeys = await serverHostKeys(used!, entry, writeEntry, c.signal);
+  const knownHostsAdvice = (start: string) => {
+    if (!('keys' in hostKeys)) return;
+    const lines = hostKeys.keys.map((k) => knownHostsLine(hostKeys.host, hostKeys.port, k));
+    out(`${start} the following ${lines.length > 1 ? 'lines' : 'line'} (the server's ssh host key) to your '~/.ssh/known_hosts' file:\n\n${lines.join('\n')}\n`);
+  };
+  const advise = () => {
+    out(`You might want to add the following host entry to your ssh config file:\n\n${entry}\n`);
+    knownHostsAdvice('and');
+  };
   if (!writeEntry) {
-    out(`You might want to add the following host entry to your ssh config file:\n\n${entry}\n`);
-    return;
+    advise();
+  } else {
+    try {
+      appendHostEntry(home, entry);
+    } catch (e) {
+      advise();
+      err(`mytoken: the key is added, but ${home}/.ssh/config could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); add the entry above yourself\n`);
+      c.partialFailure = true;
+      return;
+    }
+    out("We added a host entry to your '~/.ssh/config' file. You can check and adapt it if necessary.\n");
+    if ('keys' in hostKeys) {
+      const name = knownHostsName(hostKeys.host, hostKeys.port);
+      try {
+        const lines = addToKnownHosts(home, hostKeys.host, hostKeys.port, hostKeys.keys);
+        out(lines.length ? `We added the server's ssh host key for ${name} to '~/.ssh/known_hosts'.\n` : `The server's ssh host key for ${name} is in '~/.ssh/known_hosts' already.\n`);
+      } catch (e) {
+        knownHostsAdvice('You might want to add');
+        err(`mytoken: the key is added, but ${home}/.ssh/known_hosts could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); add the line above yourself\n`);
+        c.partialFailure = true;
+        return;
+      }
+    }
   }
+  if ('why' in hostKeys) {
+    err(errorMessage(new MytokenError(hostKeys.why, 1, hostKeys.hint)));
+    if (hostKeys.fails) c.partialFailure = true;
+  }
+}
+
+/**
+ * The host keys of the ssh server the host entry names, checked against the fingerprints the
+ * server publishes (ssh_keys), for ~/.ssh/known_hosts; or why there are none (`fails`: the
+ * server's answers do not fit together, which is the command's failure, not a mere note).
+ */
+async function serverHostKeys(
+  server: MytokenServer,
+  entry: string,
+  writing: boolean,
+  signal: AbortSignal,
+): Promise<{ host: string; port: number; keys: HostKey[] } | { why: string; hint?: string; fails: boolean }> {
+  const unchanged = writing ? 'so ~/.ssh/known_hosts was not changed' : 'so there is no line for ~/.ssh/known_hosts';
+  const target = hostOfEntry(entry);
+  if (!target) return { why: `the host entry names no HostName, ${unchanged}`, fails: false };
+  const name = knownHostsName(target.host, target.port);
+  const config = await server.configuration();
+  if (config.ssh_keys === undefined || config.ssh_keys === null) {
+    return { why: `the server publishes no ssh host keys (ssh_keys in its configuration), ${unchanged}`, hint: `the first ssh to ${name} shows the host key: ask the server's operators whether it is theirs`, fails: false };
+  }
+  const published = publishedHostKeys(config.ssh_keys);
+  if ('why' in published) {
+    return { why: `the ssh_keys in the server's configuration are not host keys (${published.why}), ${unchanged}`, hint: "tell the server's operators", fails: true };
+  }
+  const fingerprints = published.keys.map((k) => k.fingerprint).join(', ');
+  let scanned: HostKey[];
   try {
-    appendHostEntry(home, entry);
+    scanned = await scanHostKeys(target.host, target.port, published.keys, signal);
   } catch (e) {
-    out(`You might want to add the following host entry to your ssh config file:\n\n${entry}\n`);
-    err(`mytoken: the key is added, but ${home}/.ssh/config could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); add the entry above yourself\n`);
-    c.partialFailure = true;
-    return;
+    if (signal.aborted) throw new InterruptedError();
+    return { why: `the ssh host key of ${name} could not be read (${(e as Error).message}), ${unchanged}`, hint: `when ssh asks, accept the host key only if its fingerprint is ${fingerprints}`, fails: false };
   }
-  out("We added a host entry to your '~/.ssh/config' file. You can check and adapt it if necessary.\n");
+  const keys = publishedOnes(scanned, published.keys);
+  if (!keys.length) {
+    const seen = scanned.map((k) => sshFingerprint(Buffer.from(k.base64, 'base64'))).join(', ');
+    return {
+      why: `the ssh host key at ${name} is not one the server publishes (it shows ${seen}; the server publishes ${fingerprints}), ${unchanged}`,
+      hint: "do not accept it when ssh asks; tell the server's operators",
+      fails: true,
+    };
+  }
+  return { ...target, keys };
 }
 
 function sshCommand(ctx: () => Context): Command {
