@@ -484,3 +484,15 @@ test('11.8 an ssh answer that never ends: reading stops at 8 MiB, exit 4', async
   const r = await run(['AT', '--ssh', 'mytoken-host'], { home: t.home, env: { PATH: `${bin}:${process.env.PATH}` } });
   assertFailed(r, 4, /larger than 8 MiB/);
 });
+
+test('11.3 patient wait: through TLS a request is not sent while the handshake hangs (no patient wait, sent=false)', async () => {
+  const silent = await startSilentServer();
+  try {
+    const o = await sendFromScript(silent.url.replace('http:', 'https:'), { waitMs: 5000, env: { MYTOKEN_HTTP_TIMEOUT: '1' } });
+    assert.equal(o.ok, false, JSON.stringify(o));
+    assert.equal(o.sent, false, 'a request whose TLS handshake never finished was taken as sent');
+    assert.deepEqual(o.slow, [], 'the patient wait began although nothing was sent');
+  } finally {
+    await silent.close();
+  }
+});
