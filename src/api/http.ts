@@ -264,14 +264,8 @@ function sendDirect(hop: Hop): Promise<HttpResponse> {
       res.on('end', () => end(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: hop.url }));
       res.on('error', (e) => end(hop.failure(where, e)));
     });
-    // 'finish': the last of the request has been handed on; through TLS it is on its way only once
-    // the handshake is done (getProtocol() is 'unknown' or null before that)
-    r.on('finish', () => {
-      const tls = r.socket as import('node:tls').TLSSocket | null;
-      const handshaking = hop.target.protocol === 'https:' && tls && (tls.getProtocol() ?? 'unknown') === 'unknown';
-      if (handshaking) tls.once('secureConnect', () => hop.sent());
-      else hop.sent();
-    });
+    // 'finish': the last of the request has been handed to the operating system
+    r.on('finish', () => hop.sent());
     r.on('error', (e) => end(hop.failure(where, e)));
     r.end(hop.body);
   });
