@@ -136,7 +136,7 @@ test('12.13 info introspect prints usage counters that are 0 (usages_other_done 
   ok(await cli(t.home, 'AT', '--MT-file', t.file), 'AT');
   const after = ok(await cli(t.home, 'info', 'introspect', '--MT-file', t.file), 'introspect after');
   assert.deepEqual(JSON.parse(after.stdout).token.restrictions, [{ usages_AT: 5, usages_other: 5, usages_AT_done: 1, usages_other_done: 0 }]);
-  assert.match(after.stdout, /\n {6}"usages_AT_done": 1,\n {6}"usages_other_done": 0\n {4}}\n/);
+  assert.match(after.stdout, /\n {8}"usages_AT_done": 1,\n {8}"usages_other_done": 0\n {6}}\n/);
 });
 
 // ---- 14. calendars create, calendars delete, settings grants list ------------------------------

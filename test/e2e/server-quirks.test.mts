@@ -139,7 +139,7 @@ test('12.13 introspection sends usages_AT_done and usages_other_done, also when 
 // 1.6: the lost token_update, only with strictParity
 
 test('12.12 [0.10] lost token_update (server-api 1.6, 9.6/73): off by default; with strictParity GET notifications, POST mail notification and GET calendars rotate without token_update', async () => {
-  const request = { capabilities: ['tokeninfo', 'manage_mytokens'], restrictions: [{ usages_other: 20 }], rotation: { on_other: true } };
+  const request = { capabilities: ['tokeninfo', 'manage_mytokens', 'settings'], restrictions: [{ usages_other: 20 }], rotation: { on_other: true } };
   const calls = (cl: ReturnType<typeof api>, token: string) => [
     () => cl.get(NOTIFICATIONS, bearer(token)),
     () => cl.post(NOTIFICATIONS, { mytoken: token, notification_type: 'mail', notification_classes: ['AT_creations'], user_wide: true }),
