@@ -72,7 +72,7 @@ export function describeStartError(e: unknown, ports: PortOptions): string {
     const used = err.port ?? /:(\d+)\b/.exec(err.message)?.[1];
     const which = PORTS.find((p) => ports[p.key] !== undefined && String(ports[p.key]) === String(used));
     const reason = err.code === 'EADDRINUSE' ? 'is in use' : 'may not be used by this user';
-    return `port ${used ?? '?'} ${reason}${which ? ` (${which.flag})` : ''}: choose another one, or 0 for a free one`;
+    return `port ${used ?? '?'} ${reason}${which ? ` (${which.flag} or ${which.env})` : ''}: choose another one, or 0 for a free one`;
   }
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
