@@ -252,7 +252,7 @@ test('12.15 `npm run server -- --port P --op-port Q --ssh-port R` answers on tho
 test('12.15 `npm run server -- --help` documents the port options and their variables; a bad port is status 2', () => {
   const help = spawnSync(process.execPath, [join(ROOT, 'build/test/server/main.mjs'), '--help'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(help.status, 0, help.stderr);
-  for (const s of ['--port', '--op-port', '--ssh-port', 'MYTOKEN_SERVER_PORT', 'MYTOKEN_SERVER_OP_PORT', 'MYTOKEN_SERVER_SSH_PORT']) {
+  for (const s of ['--port', '--op-port', '--ssh-port', '--strict-parity', 'MYTOKEN_SERVER_PORT', 'MYTOKEN_SERVER_OP_PORT', 'MYTOKEN_SERVER_SSH_PORT']) {
     assert.ok(help.stdout.includes(s), `--help does not mention ${s}:\n${help.stdout}`);
   }
   for (const args of [['--port', 'x'], ['--port', '70000'], ['--op-port'], ['--nonsense']]) {

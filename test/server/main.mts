@@ -13,6 +13,8 @@ const HELP =
   '{"url": ..., "issuer": ..., "user": ..., "ssh_port": ...}. Ctrl-C stops it.\n\n' +
   'Options:\n' +
   portHelp() +
+  '  --strict-parity   also the [0.10] quirk a client cannot work around: the token_update of\n' +
+  '                    notification and calendar listings is lost (spec server-api 1.6)\n' +
   '  -h, --help        this text\n\n' +
   'With fixed ports a config file written for the server (instance: URL, providers: ISSUER) stays\n' +
   'valid across restarts. Everything else lives in memory: a restart forgets users and mytokens\n' +
@@ -27,20 +29,22 @@ function fail(message: string, status: number): never {
 
 async function main(): Promise<void> {
   let ports: PortOptions;
+  let strictParity: boolean;
   try {
-    const parsed = parseServerArgs(process.argv.slice(2), process.env);
+    const parsed = parseServerArgs(process.argv.slice(2), process.env, ['--strict-parity']);
     if (parsed.help) {
       process.stdout.write(HELP);
       return;
     }
     ports = parsed.ports;
+    strictParity = parsed.flags.has('--strict-parity');
   } catch (e) {
     if (e instanceof ArgsError) fail(`${e.message}\n  see: npm run server -- --help`, 2);
     throw e;
   }
   let server: Awaited<ReturnType<typeof startLocalServer>>;
   try {
-    server = await startLocalServer(ports);
+    server = await startLocalServer({ ...ports, strictParity });
   } catch (e) {
     fail(`could not start: ${describeStartError(e, ports)}`, 1);
   }
