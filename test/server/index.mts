@@ -2,6 +2,7 @@
 // real OpenID Provider (oidc-provider) behind it. Test peer of the e2e tests and the demo.
 //
 // Modules:  index (this: start/stop, test drivers approve/decline/mint)   main (`npm run server`)
+//   args            the options of `npm run server` and `npm run demo` (fixed ports, --help)
 //   op              the OpenID Provider (oidc-provider, headless login/consent)   quiet: silences it
 //   router, http    route table (features that can be left out), body decoding, replies, errors
 //   discovery       configuration document, JWKS, settings metadata
