@@ -1,6 +1,9 @@
 // Notifications and calendars (server-api 4.9, 4.10 in their 2026 shapes). Every request carries
 // the mytoken as a Bearer header; management codes and calendar ids go into the path escaped.
+import { MytokenError, MytokenServerError } from '../errors.js';
+import { decodeJwtPayload } from '../tokens/jwt.js';
 import { type CallOptions, type MytokenServer, segment } from './server.js';
+import { introspect } from './tokeninfo.js';
 import type { Calendar, Credential, Notification } from './types.js';
 
 const NOTIFY = 'manage_mytokens:notify';
@@ -9,6 +12,46 @@ const OWN_NOTIFY = 'tokeninfo:notify (manage_mytokens:notify for another token)'
 
 function call<T>(server: MytokenServer, cred: Credential, req: Omit<CallOptions, 'bearer' | 'credential'>): Promise<T | undefined> {
   return server.call<T>('notifications_endpoint', 'notifications', { ...req, bearer: cred.token, credential: cred });
+}
+
+// the token's own mom id
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The mom id of a JWT mytoken, computed as the server does (server-api 3.2): the padded standard
+ * base64 of SHA-512 over the 16 bytes of its `jti`. Undefined for a short token (or a JWT
+ * without a UUID `jti`).
+ */
+export function momIdOfJwt(token: string): string | undefined {
+  const jti = decodeJwtPayload(token)?.jti;
+  if (typeof jti !== 'string' || !UUID.test(jti)) return undefined;
+  // node:crypto is loaded here, when needed, not at every start
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha512').update(Buffer.from(jti.replace(/-/g, ''), 'hex')).digest('base64');
+}
+
+/**
+ * The credential's own mom id, which a subscription of the token itself must name ([quirk] of
+ * server-api 4.9 and 4.10: an empty one is "another token" and refused with 403). A JWT's is
+ * computed without a request; a short token's comes from introspection, which needs
+ * `tokeninfo:introspect` (and neither counts a usage nor rotates the token).
+ */
+async function ownMomId(server: MytokenServer, cred: Credential, instead: string): Promise<string> {
+  const computed = momIdOfJwt(cred.token);
+  if (computed) return computed;
+  let res: Record<string, unknown>;
+  try {
+    res = await introspect(server, cred);
+  } catch (e) {
+    if (e instanceof MytokenServerError && e.error === 'insufficient_capabilities') {
+      throw e.withHint(`a short mytoken's mom id comes from introspection, which needs the capability tokeninfo:introspect; ${instead}`);
+    }
+    throw e;
+  }
+  const id = res.mom_id;
+  if (typeof id !== 'string' || !id) throw new MytokenError(`the server at ${server.instance} did not name the mytoken's mom id in its introspection`, 1, instead);
+  return id;
 }
 
 // calendars
@@ -36,7 +79,10 @@ export async function deleteCalendar(server: MytokenServer, cred: Credential, id
   await call(server, cred, { method: 'DELETE', path: `/calendars${segment(id)}`, capability: NOTIFY });
 }
 
-/** Adds (subscribe) or removes a mytoken's expiry event; an empty mom id means the credential's token. */
+/**
+ * Adds (subscribe) or removes a mytoken's expiry event; without a mom id, the credential's token's
+ * own is sent (an empty one is refused by the server, see ownMomId).
+ */
 export async function calendarToken(
   server: MytokenServer,
   cred: Credential,
@@ -44,7 +90,8 @@ export async function calendarToken(
   id: string,
   c: { momId?: string; comment?: string },
 ): Promise<void> {
-  const body = { mom_id: c.momId ?? '', comment: op === 'subscribe' ? (c.comment ?? '') : '' };
+  const momId = c.momId || (await ownMomId(server, cred, 'use the JWT form of the mytoken, or give its mom id with --mom-id'));
+  const body = { mom_id: momId, comment: op === 'subscribe' ? (c.comment ?? '') : '' };
   await call(server, cred, { method: op === 'subscribe' ? 'POST' : 'DELETE', path: `/calendars${segment(id)}`, body, capability: OWN_NOTIFY });
 }
 
@@ -88,14 +135,20 @@ export interface NewNotification {
   tags: string[];
 }
 
+/**
+ * Creates a notification and returns its management code; an `ics_invite` (a calendar invitation
+ * mailed once, nothing stored) has none: the server answers 204 (or 200 with only a token_update).
+ * An `ics_invite` names the token's own mom id, which the server requires.
+ */
 export async function createNotification(server: MytokenServer, cred: Credential, n: NewNotification): Promise<string | undefined> {
-  const body: Record<string, unknown> = {
-    mytoken: cred.token,
+  const body: Record<string, unknown> = { mytoken: cred.token };
+  if (n.type === 'ics_invite') body.mom_id = await ownMomId(server, cred, 'use the JWT form of the mytoken');
+  Object.assign(body, {
     notification_type: n.type,
     notification_classes: n.classes,
     include_children: false,
     user_wide: n.userWide,
-  };
+  });
   if (n.comment) body.comment = n.comment;
   if (n.tags.length) body.tags = n.tags;
   const res = await call<{ management_code?: string }>(server, cred, { method: 'POST', body, capability: OWN_NOTIFY });

@@ -22,6 +22,8 @@ async function create(m: Management, description: string | undefined, tags: stri
   out(`\n✓ Calendar created successfully! ID: ${cal.id}\n`);
 }
 
+const notFound = (id: string) => new MytokenError(`calendar '${id}' not found`, 1, 'see mytoken calendars list for your calendars');
+
 export const calendarsMeta = { name: 'calendars', aliases: ['calendar'], summary: 'calendars with the expiry dates of your mytokens' };
 
 export function calendarsCommand(ctx: () => Context): Command {
@@ -76,7 +78,7 @@ export function calendarsCommand(ctx: () => Context): Command {
       }
       await c.manage(cmd, async (m) => {
         const cal = (await m.listCalendars()).find((x) => x.id === id);
-        if (!cal) throw new MytokenError(`calendar '${id}' not found`, 1, 'see mytoken calendars list for your calendars');
+        if (!cal) throw notFound(id);
         if (add.length) await ensureTags(m, add);
         const tags = edited((cal.tags ?? []).map((t) => t.tag), add, remove);
         await m.updateCalendar(id, { description: description ?? cal.description, tags });
@@ -93,7 +95,11 @@ export function calendarsCommand(ctx: () => Context): Command {
     run: async ({ ctx: c, cmd, flags, arg }) => {
       const id = arg!;
       if (!(await confirmDeletion(`calendar ${id}`, bool(flags.force)))) return;
-      await c.manage(cmd, (m) => m.deleteCalendar(id));
+      await c.manage(cmd, async (m) => {
+        // the server answers 204 also for an ID it does not know (server-api 4.10), so look first
+        if (!(await m.listCalendars()).some((x) => x.id === id)) throw notFound(id);
+        await m.deleteCalendar(id);
+      });
       out(`Calendar '${id}' deleted successfully\n`);
     },
   });

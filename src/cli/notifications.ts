@@ -16,11 +16,20 @@ const codeArg = { name: 'management-code', what: 'management code' };
 const momId: FlagSpec = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };
 const TYPES = ['mail', 'ics_invite'];
 
+/**
+ * What `create` prints for an `ics_invite`: the server mails the invitation once and keeps nothing
+ * (server-api 4.9, 204), so there is no management code. Said on stdout like every other success
+ * line, in a shape no script takes for a management code (upstream prints the management-code line
+ * with an empty code).
+ */
+export const ICS_INVITE_SENT = '\n✓ Calendar invitation sent by e-mail (an ics_invite is sent once and not stored, so there is no management code)\n';
+
 async function create(m: Management, n: NewNotification): Promise<void> {
   if (n.tags.length) await ensureTags(m, n.tags);
   const code = await m.createNotification(n);
-  if (!code) throw new MytokenError('the server answered without the management code of the new notification');
-  out(`\n✓ Notification created successfully! Management code: ${code}\n`);
+  if (code) return out(`\n✓ Notification created successfully! Management code: ${code}\n`);
+  if (n.type === 'ics_invite') return out(ICS_INVITE_SENT);
+  throw new MytokenError('the server answered without the management code of the new notification');
 }
 
 /** The interactive create: asks for everything, shows a summary, creates on confirmation. */

@@ -132,7 +132,7 @@ export function profileSection(title: string, groups: { group: string; names: st
 
 // typed JSON models (cli.md Appendix B)
 
-const CLAUSE: Model = ['nbf?', 'exp?', 'scope?', 'audience?', 'hosts?', 'geoip_allow?', 'geoip_disallow?', 'usages_AT??', 'usages_other??', 'include?', 'usages_AT_done?', 'usages_other_done?'];
+const CLAUSE: Model = ['nbf?', 'exp?', 'scope?', 'audience?', 'hosts?', 'geoip_allow?', 'geoip_disallow?', 'usages_AT??', 'usages_other??', 'include?', 'usages_AT_done??', 'usages_other_done??'];
 
 export const INTROSPECTION: Model = [
   'valid!',
@@ -213,6 +213,23 @@ export function summary(title: string, lines: [string, string | undefined][]): s
 
 export function grantsTable(grants: { grant_type: string; enabled: boolean }[]): string {
   return renderTable(['Grant Type', 'Status'], grants.map((g) => [g.grant_type, g.enabled ? 'Enabled' : 'Disabled']));
+}
+
+/** The grant types a user enables or disables (server-api 4.7.1: only ssh in practice). */
+const USER_GRANT_TYPES = ['ssh'];
+
+/**
+ * `settings grants list`: the server's rows, plus a `Disabled` row for each user grant type the
+ * server offers (its configuration's `mytoken_endpoint_grant_types_supported`) but left out (server
+ * 0.10 lists only grant types the user changed at least once; `grant_types` is null before that,
+ * and a disabled grant type may be omitted); a line instead of nothing when there is none.
+ */
+export function grantsListing(grants: { grant_type: string; enabled: boolean }[], offered: readonly string[]): string {
+  const rows = [...grants];
+  for (const g of USER_GRANT_TYPES) {
+    if (offered.includes(g) && !rows.some((r) => r.grant_type === g)) rows.push({ grant_type: g, enabled: false });
+  }
+  return rows.length ? grantsTable(rows) : 'This server offers no grant types to enable or disable.\n';
 }
 
 export function sshKeysListing(enabled: boolean, keys: { name?: string; ssh_key_fp?: string; created?: number; last_used?: number }[]): string {

@@ -266,7 +266,8 @@ describe('calendars update', () => {
 });
 
 describe('calendars delete, subscribe, unsubscribe', () => {
-  it('17.10/120 delete C --force (and -f, rm) sends DELETE calendars/C and prints "Calendar \'C\' deleted successfully"', async () => {
+  it('17.10/120 delete C --force (and -f, rm) looks C up in the list (the server answers 204 also for unknown IDs), sends DELETE calendars/C and prints "Calendar \'C\' deleted successfully"', async () => {
+    stub.on('GET', CAL, { status: 200, body: { calendars: [calendar('C')] } });
     stub.on('DELETE', `${CAL}/C`, { status: 204 });
     for (const args of [
       ['delete', 'C', '--force'],
@@ -278,6 +279,7 @@ describe('calendars delete, subscribe, unsubscribe', () => {
       assert.equal(r.stdout, "Calendar 'C' deleted successfully\n", args.join(' '));
       assert.equal(r.stderr, '', args.join(' '));
       assertOneRequest(r.got, 'DELETE', `${CAL}/C`, MT);
+      assert.deepEqual(calls(r.got), [`GET ${CAL}`, `DELETE ${CAL}/C`], args.join(' '));
     }
   });
 
@@ -294,6 +296,7 @@ describe('calendars delete, subscribe, unsubscribe', () => {
   });
 
   it('17.10/122 calendars remove C --force deletes calendar C (Q33 kept)', async () => {
+    stub.on('GET', CAL, { status: 200, body: { calendars: [calendar('C')] } });
     stub.on('DELETE', `${CAL}/C`, { status: 204 });
     const r = await cli(['calendars', 'remove', 'C', '--force', '--MT', MT]);
     assert.equal(r.status, 0, r.stderr);
@@ -303,6 +306,7 @@ describe('calendars delete, subscribe, unsubscribe', () => {
   });
 
   it('8.2 calendar ids are URL-escaped in paths (Q42 fixed)', async () => {
+    stub.on('GET', CAL, { status: 200, body: { calendars: [calendar('a b/c')] } });
     stub.on('DELETE', `${CAL}/a%20b%2Fc`, { status: 204 });
     const r = await cli(['calendars', 'delete', 'a b/c', '--force', '--MT', MT]);
     assert.equal(r.status, 0, r.stderr);
@@ -310,13 +314,16 @@ describe('calendars delete, subscribe, unsubscribe', () => {
     assertOneRequest(r.got, 'DELETE', `${CAL}/a%20b%2Fc`, MT);
   });
 
-  it('17.10/125 subscribe C sends POST calendars/C {"mom_id":"","comment":""}; --mom-id and --comment fill them', async () => {
+  it('17.10/125 (changed) subscribe C sends POST calendars/C {"mom_id":<its own>,"comment":""}, the mom id of a short token from introspection (an empty one is refused, server-api 4.10 [quirk]); --mom-id and --comment fill them', async () => {
     stub.on('POST', `${CAL}/C`, { status: 200, body: {} });
+    stub.on('POST', '/api/v0/tokeninfo', { status: 200, body: { valid: true, token_type: 'short_token', mom_id: 'own-mom-id==', token: {} } });
     const r = await cli(['calendars', 'subscribe', 'C', '--MT', MT]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "Successfully subscribed to calendar 'C'\n");
     assert.equal(r.stderr, '');
-    assertOneRequest(r.got, 'POST', `${CAL}/C`, MT, { mom_id: '', comment: '' });
+    assert.deepEqual(bodyOf(r.got.find((q) => q.path === '/api/v0/tokeninfo')!), { action: 'introspect', mytoken: MT });
+    assertOneRequest(r.got, 'POST', `${CAL}/C`, MT, { mom_id: 'own-mom-id==', comment: '' });
+    assert.deepEqual(calls(r.got), ['POST /api/v0/tokeninfo', `POST ${CAL}/C`]);
 
     const m = await cli(['calendars', 'add', 'C', '--mom-id', 'm1', '--comment', 'renew me', '--MT', MT]);
     assert.equal(m.status, 0, m.stderr);
@@ -436,10 +443,11 @@ describe('notifications create', () => {
     assert.deepEqual(calls(r.got), [`POST ${NOTIF}`]);
   });
 
-  it('8.3 create with --user-wide, --comment, --tags and split classes: missing tags created first, all keys in order', async () => {
+  it('8.3 create with --user-wide, --comment, --tags and split classes: missing tags created first, all keys in order; an ics_invite names the token\'s own mom id (of a short token: from introspection), server-api 4.9 [quirk]', async () => {
     stub.on('GET', TAGS, { status: 200, body: tagsAnswer('known') });
     stub.on('POST', `${TAGS}/new%20tag`, { status: 204 });
     stub.on('POST', NOTIF, { status: 201, body: { management_code: 'M2' } });
+    stub.on('POST', '/api/v0/tokeninfo', { status: 200, body: { valid: true, token_type: 'short_token', mom_id: 'own-mom-id==', token: {} } });
     const r = await cli([
       'notify',
       'subscribe',
@@ -460,6 +468,7 @@ describe('notifications create', () => {
     assertOneRequest(r.got, 'POST', `${TAGS}/new%20tag`, MT, {});
     assertOneRequest(r.got, 'POST', NOTIF, MT, {
       mytoken: MT,
+      mom_id: 'own-mom-id==',
       notification_type: 'ics_invite',
       notification_classes: ['AT_creations', 'expiration'],
       include_children: false,
@@ -467,7 +476,7 @@ describe('notifications create', () => {
       comment: 'renew <soon>',
       tags: ['known', 'new tag'],
     });
-    assert.deepEqual(calls(r.got), [`GET ${TAGS}`, `POST ${TAGS}/new%20tag`, `POST ${NOTIF}`]);
+    assert.deepEqual(calls(r.got), [`GET ${TAGS}`, `POST ${TAGS}/new%20tag`, 'POST /api/v0/tokeninfo', `POST ${NOTIF}`]);
   });
 
   it('12.5 create -i with GO_PROMPTER_USE_PIPE=1: prompts on stderr, stdout only the result line', async () => {

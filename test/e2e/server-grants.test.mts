@@ -130,11 +130,12 @@ test('9.10/97 GET grants with only read@settings:grants gives 200; grant_types i
   assertError(await c.get(GRANTS), 401, 'invalid_token', 'no mytoken found in request');
 });
 
-test('9.10/98 POST grants ssh gives 201 with an empty body; GET then lists ssh as enabled', async () => {
+test('9.10/98 POST grants ssh gives 201 without JSON payload (the text Created, [0.10] 1.7); GET then lists ssh as enabled', async () => {
   const t = await server.mint({ capabilities: ['settings:grants', 'tokeninfo'] }, { user: 'gr-98' });
   const r = await enable(t.mytoken);
   assert.equal(r.status, 201);
-  assert.equal(r.text, '');
+  assert.equal(r.text, 'Created');
+  assert.equal(r.headers.get('content-type'), 'text/plain; charset=utf-8');
   assert.deepEqual(assertOk(await listGrants(t.mytoken)).grant_types, [{ grant_type: 'ssh', enabled: true }]);
   assert.equal(server.sshGrantEnabled('gr-98'), true);
   assert.equal(server.sshGrantEnabled('nobody'), false);

@@ -74,9 +74,18 @@ export function replyEmpty(res: ServerResponse, update: MytokenResponse | undefi
   else sendNoContent(res);
 }
 
-/** A JSON reply, with `token_update` appended when the token rotated. */
-export function replyJson(res: ServerResponse, status: number, body: Record<string, unknown>, update: MytokenResponse | undefined): void {
-  sendJson(res, status, update ? { ...body, token_update: update } : body, rotationHeaders(update));
+/**
+ * A JSON reply, with `token_update` appended when the token rotated. `lost`: the [0.10] [quirk] of
+ * server-api 1.6, the body has no `token_update` (only the cookie has the new version).
+ */
+export function replyJson(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  update: MytokenResponse | undefined,
+  opts: { lost?: boolean } = {},
+): void {
+  sendJson(res, status, update && !opts.lost ? { ...body, token_update: update } : body, rotationHeaders(update));
 }
 
 export interface TargetRules {
@@ -88,20 +97,27 @@ export interface TargetRules {
   other: string;
   /** `error_description` of the 403 invalid_grant for a mom_id of another user or an unknown one */
   denied: string;
+  /**
+   * [quirk] (server-api 4.9 ics_invite, 4.10 calendar add): an absent or empty `mom_id` does not
+   * mean the presenting token but "another token with an empty id", which fails with 403
+   * (insufficient_capabilities without the `other` capability, else invalid_grant).
+   */
+  momIdRequired?: boolean;
 }
 
 /**
- * The token a request is about: the presenting token when `momId` is absent, empty or its own
- * mom_id, else the token with that mom_id, which must belong to the same user. Checks the
- * capability the rules ask for (capability first, then the user, as at the revocation endpoint).
+ * The token a request is about: the presenting token when `momId` is its own mom_id or (unless
+ * `rules.momIdRequired`) absent or empty, else the token with that mom_id, which must belong to
+ * the same user. Checks the capability the rules ask for (capability first, then the user, as at
+ * the revocation endpoint).
  */
 export function targetToken(ctx: ServerContext, caller: Caller, momId: string | undefined, rules: TargetRules): { target: TokenRecord; other: boolean } {
   const self = caller.record;
-  if (!momId || momId === self.momId) {
+  if (momId === self.momId || (!momId && !rules.momIdRequired)) {
     if (rules.self) ctx.tokens.requireCapability(self, rules.self);
     return { target: self, other: false };
   }
-  const target = ctx.tokens.byMom(momId);
+  const target = momId ? ctx.tokens.byMom(momId) : undefined;
   const descendant = !!target && ctx.tokens.isAncestorOrSelf(self, target);
   ctx.tokens.requireCapability(self, descendant && rules.descendant ? rules.descendant : rules.other);
   if (!target || !sameUser(self, target)) throw new ApiError(403, 'invalid_grant', rules.denied);

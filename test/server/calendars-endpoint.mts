@@ -1,9 +1,14 @@
 // Calendars `/api/v0/notifications/calendars[/{id}]` in the [2026] id-based shapes (spec 4.10);
 // the public ICS feed is in ics.mts.
 //
+// [quirk, reproduced] (4.10, the name-based add of 0.10, here at `POST /{id}`): an empty or absent
+// `mom_id` is "another token with an empty id", 403; the presenting token needs its own mom_id.
+// [0.10 quirk, only with the option strictParity] `GET` rotates an `on_other` token without
+// `token_update` in the reply (1.6).
+//
 // Choices of this server: `POST` answers 201 with the calendar object; an empty or absent
-// `mom_id` at `POST /{id}` (subscribe) and `DELETE /{id}` with a body (unsubscribe) means the
-// presenting token. `DELETE /{id}` is an unsubscription when the body has a `mom_id` member (even
+// `mom_id` at `DELETE /{id}` with a body (unsubscribe) means the presenting token (no marked
+// quirk there). `DELETE /{id}` is an unsubscription when the body has a `mom_id` member (even
 // an empty one, as the 2026 CLI sends), else it deletes the calendar (204 also for unknown ids).
 // Calendars of other users count as unknown (404 `calendar not found`). Subscribing a token that
 // is already subscribed replaces its comment; unsubscribing one that is not subscribed succeeds.
@@ -34,7 +39,7 @@ export async function handleCalendarsGet(ctx: ServerContext, req: Req, res: Serv
   const auth = authorize(ctx, req, await authenticate(ctx, req, body, !form), `read@${NOTIFY}`);
   const list = [...ctx.users.forToken(auth.record).calendars.values()].map((c) => calendarView(ctx, c));
   const update = await settle(ctx, req, auth, [{ event: 'calendar_listed' }]);
-  replyJson(res, 200, { calendars: list.length ? list : null }, update); // [0.10] null when none
+  replyJson(res, 200, { calendars: list.length ? list : null }, update, { lost: ctx.opts.strictParity }); // [0.10] null when none
 }
 
 /** `POST` body `{description?, tags: [names] | null}`. */
@@ -81,8 +86,8 @@ export async function handleCalendarSubscribe(ctx: ServerContext, req: Req, res:
   const { body, form } = await optionalBody(req);
   const comment = stringMember(body, 'comment');
   const caller = await authenticate(ctx, req, body, !form);
-  // the token itself needs no capability (5.5); descendants tokeninfo:notify; others manage_mytokens:notify
-  const { target, other } = targetToken(ctx, caller, stringMember(body, 'mom_id'), { ...subscriptionRules, self: undefined });
+  // the token itself (by its mom_id) needs no capability (5.5); descendants tokeninfo:notify; others manage_mytokens:notify
+  const { target, other } = targetToken(ctx, caller, stringMember(body, 'mom_id'), { ...subscriptionRules, self: undefined, momIdRequired: true });
   const auth = authorize(ctx, req, caller);
   const c = calendarOf(ctx, caller, req.params.id!);
   requireExpiry(target.exp);

@@ -27,6 +27,8 @@ export interface ResolvedOptions {
   ssh: boolean;
   /** port named in the ssh host config entries */
   sshPort: number;
+  /** [0.10] quirks of a strict-parity mode: the lost token_update of server-api 1.6 */
+  strictParity: boolean;
 }
 
 export interface ProviderInfo {

@@ -1,31 +1,57 @@
 // `npm run demo`: the main job end to end on the local servers — log in with `mytoken MT`, keep
 // the mytoken in a file, get an access token with `mytoken AT --MT-file`. `-- --serve` keeps the
-// servers running for trying the client by hand.
+// servers running for trying the client by hand (with `--port`, `--op-port`, `--ssh-port` as for
+// `npm run server`, see args.mts).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ArgsError, parseServerArgs, portHelp } from './args.mjs';
+import type { PortOptions } from './args.mjs';
 import { startLocalServer } from './index.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'mytoken');
-const serve = process.argv.includes('--serve');
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const indent = (s: string) => s.replace(/\n$/, '').split('\n').map((l) => `    ${l}`).join('\n');
 
+const HELP =
+  'Usage: npm run demo [-- --serve [OPTIONS]]\n\n' +
+  'Without --serve: logs in on the local servers, keeps the mytoken in a file, gets an access token.\n' +
+  'With --serve: keeps the servers running and prints what to type in another terminal.\n\n' +
+  'Options:\n' +
+  portHelp();
+
 async function main(): Promise<number> {
-  const server = await startLocalServer({ interval: 1 });
+  let serve: boolean;
+  let ports: PortOptions;
+  try {
+    const parsed = parseServerArgs(process.argv.slice(2), process.env, ['--serve']);
+    if (parsed.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    serve = parsed.flags.has('--serve');
+    ports = parsed.ports;
+  } catch (e) {
+    if (!(e instanceof ArgsError)) throw e;
+    process.stderr.write(`demo: ${e.message}\n  see: npm run demo -- --help\n`);
+    return 2;
+  }
+  const server = await startLocalServer({ interval: 1, ...ports });
   const stop = async () => {
     await server.close();
   };
   if (serve) {
     say(`The local mytoken server runs at ${server.url}`);
     say(`Its OpenID provider (test user alice, logged in automatically) runs at ${server.issuer}\n`);
-    say('In another terminal, in this folder:');
+    say('In another terminal, in this folder (the mytoken goes into a private folder outside the working tree):');
     say(`  export MYTOKEN_URL=${server.url}`);
-    say(`  ./bin/mytoken MT -i ${server.issuer} -o mytoken.txt     # open the URL it prints in a browser`);
-    say('  ./bin/mytoken AT --MT-file mytoken.txt');
+    say('  D=$(mktemp -d)');
+    say(`  ./bin/mytoken MT -i ${server.issuer} -o "$D/mytoken"     # open the URL it prints in a browser`);
+    say('  ./bin/mytoken AT --MT-file "$D/mytoken"');
+    say('The mytoken is good only while these servers run (they keep everything in memory).');
     say('\nPress Ctrl-C to stop the servers.');
     await new Promise<void>((r) => {
       process.once('SIGINT', () => r());

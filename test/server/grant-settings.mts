@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { authenticate, authorize, replyJson, settle } from './authorize.mjs';
 import { findProvider } from './context.mjs';
 import type { ServerContext } from './context.mjs';
-import { contentBody, getBody, jsonBody, optionalBody, sendJson, sendNoContent, stringMember } from './http.mjs';
+import { contentBody, getBody, jsonBody, optionalBody, sendJson, sendNoContent, sendText, stringMember } from './http.mjs';
 import type { Req } from './http.mjs';
 import { badCode, expiredCode } from './mytoken-endpoint.mjs';
 import { parseClauses } from './restrictions.mjs';
@@ -62,11 +62,9 @@ async function setGrant(ctx: ServerContext, req: Req, res: ServerResponse, enabl
   if (update) {
     replyJson(res, enabled ? 201 : 200, {}, update);
   } else if (enabled) {
-    // 201 with an empty body: server 0.10 sends the text `Created` here (spec 1.7), which only a
-    // strict-parity mode would have to copy; this server does not offer one, and clients must
-    // accept both anyway.
-    res.writeHead(201, { 'content-length': 0 });
-    res.end();
+    // [quirk, reproduced] 201 "without content" is the text `Created` (text/plain), as the web
+    // framework of server 0.10 fills it (spec 1.7); clients must take it as no payload
+    sendText(res, 201, 'Created');
   } else {
     sendNoContent(res);
   }

@@ -126,6 +126,12 @@ export function sendNoContent(res: ServerResponse, headers: Record<string, strin
   res.end();
 }
 
+/** A plain-text body, as the web framework of server 0.10 fills replies "without content" (1.7). */
+export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
 export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), ...headers });
   res.end(html);

@@ -2,6 +2,7 @@
 // real OpenID Provider (oidc-provider) behind it. Test peer of the e2e tests and the demo.
 //
 // Modules:  index (this: start/stop, test drivers approve/decline/mint)   main (`npm run server`)
+//   args            the options of `npm run server` and `npm run demo` (fixed ports, --help)
 //   op              the OpenID Provider (oidc-provider, headless login/consent)   quiet: silences it
 //   router, http    route table (features that can be left out), body decoding, replies, errors
 //   discovery       configuration document, JWKS, settings metadata
@@ -115,6 +116,14 @@ export interface LocalServerOptions {
   ssh?: boolean;
   /** port of the SSH server, also named in the `ssh_host_config` of added keys (spec 6.6); default 0 = a random free port */
   sshPort?: number;
+  /**
+   * default false. true: also the [0.10] [quirk]s that a client cannot work around and the spec
+   * reproduces only in a strict-parity mode (server-api 1.6): `GET /api/v0/notifications`, `POST
+   * /api/v0/notifications` (type `mail`) and `GET /api/v0/notifications/calendars` rotate an
+   * `on_other` token without `token_update` in the reply (the cookie still gets the new version).
+   * The quirks a client must live with are on in both settings.
+   */
+  strictParity?: boolean;
 }
 
 /** A registered ssh key, as an ssh server sees it. */
@@ -221,6 +230,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     omitSettings: [...(opts.omitSettings ?? [])],
     ssh: opts.ssh ?? true,
     sshPort: opts.sshPort ?? 0,
+    strictParity: opts.strictParity ?? false,
   };
   const templates = buildTemplates(opts, Object.keys(resolved.templatePasswords));
   const requests: RecordedRequest[] = [];

@@ -3,10 +3,13 @@
 // events; an `Authorization` header (which the 2026 library sends) is ignored except where a
 // token is needed to name the token to attach or detach.
 //
+// [quirk, reproduced] `POST /{code}/token` with neither `mom_id` nor `mytoken` in the body fails
+// with 500: the Authorization header (which the 2026 library sends) and the cookie are not read.
+//
 // Choices of this server: an unknown code is 404 `management_code not valid` everywhere except
 // `DELETE /{code}` (204, as the spec says). `POST /{code}/token` names the token by `mom_id`, else
-// by the body member `mytoken`, else by the Authorization header or cookie (server 0.10 fails with
-// 500 there); the token must belong to the notification's user (403 invalid_grant). `PUT|POST
+// by the body member `mytoken`; `DELETE /{code}/token` also by the Authorization header or cookie
+// (no marked quirk there); the token must belong to the notification's user (403 invalid_grant). `PUT|POST
 // /{code}/nc` replaces the classes and/or the tags that are given; nothing given changes nothing.
 import type { ServerResponse } from 'node:http';
 import type { ServerContext } from './context.mjs';
@@ -65,6 +68,9 @@ export async function handleCodeTokenAdd(ctx: ServerContext, req: Req, res: Serv
   const { body, form } = await optionalBody(req);
   const includeChildren = boolMember(body, 'include_children');
   const n = notification(ctx, req);
+  if (!stringMember(body, 'mom_id') && !stringMember(body, 'mytoken')) {
+    throw new ApiError(500, 'internal_server_error', 'neither mom_id nor mytoken given'); // [quirk] see above
+  }
   const r = await namedToken(ctx, req, body, form);
   if (!r || !ownedBy(r, n)) throw foreignToken();
   if (!n.userWide) ctx.users.subscribe(n, r, includeChildren); // a user-wide one covers every token

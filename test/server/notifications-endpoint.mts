@@ -1,9 +1,12 @@
 // Notifications `GET/POST /api/v0/notifications` (spec 4.9, with [2026] tags). Mails are not
 // sent; they go to the outbox (UserStore.outbox).
 //
-// Choices of this server: every reply carries `token_update` when the token rotated (the lost
-// token_update of 1.6 is not reproduced). For `ics_invite` an absent or empty `mom_id` means the
-// presenting token (server 0.10 answers 403 there, which no client can work with). Notification
+// [quirk, reproduced] For `ics_invite` an absent or empty `mom_id` is "another token with an empty
+// id": 403 (clients must send the token's own mom_id).
+// [0.10 quirk, only with the option strictParity] `GET` and `POST` of a `mail` notification rotate
+// an `on_other` token without `token_update` in the reply (1.6); by default the reply carries it.
+//
+// Choices of this server: Notification
 // classes must be known names (400 otherwise) and a `mail` notification needs at least one.
 // Tags must exist in the user's tag settings (404 `tag not found`). `user_wide` needs no other
 // capability than a notification for the own token.
@@ -57,7 +60,7 @@ export async function handleNotificationsGet(ctx: ServerContext, req: Req, res: 
   const auth = authorize(ctx, req, await authenticate(ctx, req, body, !form), 'read@manage_mytokens:notify');
   const list = [...ctx.users.forToken(auth.record).notifications.values()].map((n) => notificationView(ctx, n));
   const update = await settle(ctx, req, auth, [{ event: 'notification_listed' }]);
-  replyJson(res, 200, { notifications: list.length ? list : null }, update); // [0.10] null when none
+  replyJson(res, 200, { notifications: list.length ? list : null }, update, { lost: ctx.opts.strictParity }); // [0.10] null when none
 }
 
 export async function handleNotificationsPost(ctx: ServerContext, req: Req, res: ServerResponse): Promise<void> {
@@ -94,14 +97,14 @@ async function createMail(ctx: ServerContext, req: Req, res: ServerResponse, bod
     link: `${ctx.url}/notifications/${n.code}`,
   });
   const update = await settle(ctx, req, auth, [{ event: other ? 'notification_created_other' : 'notification_created' }]);
-  replyJson(res, 201, { management_code: n.code }, update);
+  replyJson(res, 201, { management_code: n.code }, update, { lost: ctx.opts.strictParity });
 }
 
 /** One-shot: mails an ICS invitation for the expiry of a token; nothing is stored. */
 async function icsInvite(ctx: ServerContext, req: Req, res: ServerResponse, body: Record<string, unknown>, form: boolean): Promise<void> {
   const comment = stringMember(body, 'comment');
   const caller = await authenticate(ctx, req, body, !form);
-  const { target, other } = targetToken(ctx, caller, stringMember(body, 'mom_id'), subscriptionRules);
+  const { target, other } = targetToken(ctx, caller, stringMember(body, 'mom_id'), { ...subscriptionRules, momIdRequired: true });
   const auth = authorize(ctx, req, caller);
   const address = requireVerifiedEmail(ctx, caller.record);
   requireExpiry(target.exp);

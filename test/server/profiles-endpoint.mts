@@ -2,7 +2,7 @@
 // without authentication, managing them with HTTP Basic authentication as the group.
 import type { ServerResponse } from 'node:http';
 import type { ServerContext } from './context.mjs';
-import { jsonBody, sendJson, sendNoContent } from './http.mjs';
+import { jsonBody, sendJson, sendNoContent, sendText } from './http.mjs';
 import type { Req } from './http.mjs';
 import { parseRotation } from './requests.mjs';
 import { parseClauses } from './restrictions.mjs';
@@ -107,11 +107,6 @@ export async function handleProfilesGet(ctx: ServerContext, req: Req, res: Serve
 
 // ---------------------------------------------------------------------------------------------
 // management (HTTP Basic authentication as the group)
-
-function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
 
 /** The authenticated group, or undefined after a 401 reply (non-JSON body, as the web framework sends). */
 function authenticate(ctx: ServerContext, req: Req, res: ServerResponse): string | undefined {

@@ -223,6 +223,8 @@ const tokeninfo = (action: string, keep: string[] = []) => ({
   body: (o: Record<string, unknown>) => ({ ...Object.fromEntries(keep.filter((k) => k in o).map((k) => [k, o[k]])), action }),
   output: 'json' as const,
 });
+/** Actions whose empty `mom_id` the session fills in with the key's token's. */
+const OWN_MOM_ID = new Set(['calendar-add-mytoken', 'notification-create']);
 const CAL = '/api/v0/notifications/calendars';
 const NOTIFY = '/api/v0/notifications';
 const TAGS = '/api/v0/settings/tags';
@@ -311,7 +313,10 @@ export async function runCommand(ctx: ServerContext, login: SshLogin, command: s
     throw e;
   }
   // the session acts with the key's token: whatever the request object names is replaced
-  const sent = body ? { ...body, mytoken: login.jwt, ...(words[0] === 'revoke' ? { token: login.jwt } : {}) } : undefined;
+  const sent: Record<string, unknown> | undefined = body ? { ...body, mytoken: login.jwt, ...(words[0] === 'revoke' ? { token: login.jwt } : {}) } : undefined;
+  // where HTTP needs the token's own mom_id sent ([quirk] 4.9 ics_invite, 4.10 calendar add), an
+  // empty one means the key's token: the ssh client has no way to know its mom_id (a choice)
+  if (sent && OWN_MOM_ID.has(words[0]!) && !sent.mom_id) sent.mom_id = login.key.momId;
   const reply = await dispatchInternal(ctx, {
     method: action.method,
     path,

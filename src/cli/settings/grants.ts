@@ -5,7 +5,7 @@ import type { MytokenServer } from '../../api/server.js';
 import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../api/grants.js';
 import { InterruptedError, MytokenError, MytokenServerError, UsageError } from '../../errors.js';
 import { err, errorMessage, out } from '../../output/terminal.js';
-import { grantsTable, sshKeysListing } from '../../output/views.js';
+import { grantsListing, sshKeysListing } from '../../output/views.js';
 import { parseCapabilities, requestedRestrictions } from '../../request/mytoken.js';
 import { nowSeconds } from '../../request/time.js';
 import { appendHostEntry } from '../../ssh/config.js';
@@ -232,7 +232,11 @@ export function grantsCommand(ctx: () => Context): Command {
     aliases: ['view'],
     summary: 'list your grant types and whether they are enabled',
     run: async ({ ctx: c, cmd }) => {
-      out(grantsTable(await c.withToken(cmd, (server, cred) => listGrants(server, cred))));
+      const { grants, offered } = await c.withToken(cmd, async (server, cred) => ({
+        grants: await listGrants(server, cred),
+        offered: (await server.configuration()).mytoken_endpoint_grant_types_supported ?? [],
+      }));
+      out(grantsListing(grants, offered));
     },
   });
   return group({ name: 'grants', aliases: ['grant-types'], summary: 'grant types (the ssh grant) and ssh keys', tokenFlags: true }, [
