@@ -10,8 +10,7 @@
 // is left as it is, not "fixed". bin/mytoken applies the same rules to its code cache.
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { isOwnFolder, readLimited } from './safefs.js';
-import { writeFileAtomic } from './tokens/files.js';
+import { isOwnFolder, readLimited, writeFileAtomic } from './safefs.js';
 
 type Env = Record<string, string | undefined>;
 

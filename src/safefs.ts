@@ -1,7 +1,9 @@
-// Reading files the client does not control with limits, and telling whether a file or folder is
-// the user's own. Nothing here prints or exits; problems are thrown as FileProblem (for the caller
-// to name the flag or file) or answered as a reason string.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+// The client's file-system rules: reading files it does not control with limits, telling whether a
+// file or folder is the user's own, and writing files atomically. Nothing here prints or exits;
+// problems are thrown as FileProblem (for the caller to name the flag or file) or answered as a
+// reason string.
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, statSync, type Stats, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** Why a file could not be read safely: `why` completes a sentence "FILE ...". */
 export class FileProblem extends Error {
@@ -156,4 +158,71 @@ export function jsonDepthIndex(text: string, max: number = LIMITS.jsonDepth): nu
     }
   }
   return -1;
+}
+
+export interface WriteOptions {
+  /** mode of a new file; default 0600 */
+  mode?: number;
+  /** create the folder (0700) when missing */
+  mkdir?: boolean;
+  /** keep the mode (and, when running as root, the owner) of the file being replaced */
+  keepMode?: boolean;
+  /**
+   * flush to disk before the rename (true, the default: after a crash of the machine the file
+   * holds the old text or the new), after it ('after-rename': the new text is in place as soon as
+   * possible, for a process killed a moment later), or not at all (false)
+   */
+  sync?: boolean | 'after-rename';
+}
+
+/**
+ * Writes `data` to `path` so that readers see the old content or the new, never a part: a temp
+ * file in the same folder, flushed, then renamed over the target (a symlink there is replaced,
+ * not followed: callers pass the real path of a file they mean to rewrite). Throws the file
+ * system's error; the target is untouched then.
+ */
+export function writeFileAtomic(path: string, data: string, opts: WriteOptions = {}): void {
+  const dir = dirname(path);
+  if (opts.mkdir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let keep: { mode: number; uid: number; gid: number } | undefined;
+  if (opts.keepMode) {
+    try {
+      const st = statSync(path);
+      keep = { mode: st.mode & 0o777, uid: st.uid, gid: st.gid };
+    } catch {
+      /* a new file */
+    }
+  }
+  // node:crypto is loaded here, on a write, not at every start
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', opts.mode ?? 0o600);
+  try {
+    if (keep) {
+      fchmodSync(fd, keep.mode);
+      if (process.geteuid?.() === 0) fchownSync(fd, keep.uid, keep.gid);
+    }
+    writeSync(fd, data);
+    if (opts.sync === undefined || opts.sync === true) fsyncSync(fd);
+    renameSync(tmp, path);
+  } catch (e) {
+    closeSync(fd);
+    unlinkQuietly(tmp);
+    throw e;
+  }
+  try {
+    if (opts.sync === 'after-rename') fsyncSync(fd);
+  } catch {
+    /* in place already; only the flush failed */
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }

@@ -1,6 +1,6 @@
 // Notifications and calendars (server-api 4.9, 4.10 in their 2026 shapes). Every request carries
 // the mytoken as a Bearer header; management codes and calendar ids go into the path escaped.
-import { MytokenError, MytokenServerError } from '../errors.js';
+import { ExitStatus, MytokenError, MytokenServerError } from '../errors.js';
 import { decodeJwtPayload } from '../tokens/jwt.js';
 import { type CallOptions, type MytokenServer, segment } from './server.js';
 import { introspect } from './tokeninfo.js';
@@ -50,7 +50,7 @@ async function ownMomId(server: MytokenServer, cred: Credential, instead: string
     throw e;
   }
   const id = res.mom_id;
-  if (typeof id !== 'string' || !id) throw new MytokenError(`the server at ${server.instance} did not name the mytoken's mom id in its introspection`, 1, instead);
+  if (typeof id !== 'string' || !id) throw new MytokenError(`the server at ${server.instance} did not name the mytoken's mom id in its introspection`, ExitStatus.failure, instead);
   return id;
 }
 

@@ -1,7 +1,7 @@
 // mytoken calendars: calendar feeds (ICS) with an event at the expiry of each mytoken in them.
 import type { Command } from 'commander';
 import { ensureTags, type Management } from '../api/manage.js';
-import { MytokenError, UsageError } from '../errors.js';
+import { ExitStatus, MytokenError, UsageError } from '../errors.js';
 import { err, out } from '../output/terminal.js';
 import { calendarsTable, summary } from '../output/views.js';
 import { edited } from '../request/lists.js';
@@ -22,7 +22,7 @@ async function create(m: Management, description: string | undefined, tags: stri
   out(`\n✓ Calendar created successfully! ID: ${cal.id}\n`);
 }
 
-const notFound = (id: string) => new MytokenError(`calendar '${id}' not found`, 1, 'see mytoken calendars list for your calendars');
+const notFound = (id: string) => new MytokenError(`calendar '${id}' not found`, ExitStatus.failure, 'see mytoken calendars list for your calendars');
 
 export const calendarsMeta = { name: 'calendars', aliases: ['calendar'], summary: 'calendars with the expiry dates of your mytokens' };
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ensureTags, type Management } from '../api/manage.js';
 import { type NewNotification, NOTIFICATION_CLASSES } from '../api/notifications.js';
-import { MytokenError, UsageError } from '../errors.js';
+import { ExitStatus, MytokenError, UsageError } from '../errors.js';
 import { err, out } from '../output/terminal.js';
 import { classList, notificationsTable, summary } from '../output/views.js';
 import { edited, commaNames } from '../request/lists.js';
@@ -118,7 +118,7 @@ export function notificationsCommand(ctx: () => Context): Command {
       }
       await c.manage(cmd, async (m) => {
         const n = (await m.listNotifications()).find((x) => x.management_code === code);
-        if (!n) throw new MytokenError(`notification with the management code '${code}' not found`, 1, 'see mytoken notifications list for your notifications');
+        if (!n) throw new MytokenError(`notification with the management code '${code}' not found`, ExitStatus.failure, 'see mytoken notifications list for your notifications');
         if (addT!.length) await ensureTags(m, addT!);
         await m.updateNotification(code, {
           classes: edited(n.notification_classes ?? [], addC!, removeC!),

@@ -1,7 +1,7 @@
 // The only place that writes to the terminal: messages, tokens, the login URL and its QR code.
 import { fstatSync, writeSync } from 'node:fs';
 import { ExitStatus, MytokenError, OutputError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../tokens/files.js';
+import { writeFileAtomic } from '../safefs.js';
 import type { WriteBack } from '../tokens/rotation.js';
 
 function writeAll(fd: number, text: string | Uint8Array): void {

@@ -2,7 +2,7 @@
 // and always exits 0, so its answer is read for errors; ssh's own failures are told by its status
 // and its message on stderr, which the caller shows as it comes (onStderr) and the error then
 // refers to instead of repeating.
-import { InterruptedError, MytokenError, RefusedError, serverErrorStatus, UnreachableError } from '../errors.js';
+import { ExitStatus, InterruptedError, MytokenError, RefusedError, serverErrorStatus, UnreachableError } from '../errors.js';
 import { sshArgs } from './argv.js';
 import { LIMITS } from '../safefs.js';
 
@@ -114,7 +114,7 @@ export function sshRequest(target: SshTarget, request: string, payload?: unknown
       signal?.removeEventListener('abort', onAbort);
       reject(
         e.code === 'ENOENT'
-          ? new MytokenError('the ssh program was not found on PATH', 1, 'install the OpenSSH client, or use the mytoken directly (--MT-file ...)')
+          ? new MytokenError('the ssh program was not found on PATH', ExitStatus.failure, 'install the OpenSSH client, or use the mytoken directly (--MT-file ...)')
           : new MytokenError(`could not run ssh: ${e.message}`),
       );
     });
@@ -129,7 +129,7 @@ export function sshRequest(target: SshTarget, request: string, payload?: unknown
       const m = API_ERROR.exec(answer.trim());
       if (m) return reject(new MytokenError(`${m[0]} (answer to ${request} over ssh ${target.args.join(' ')})`, serverErrorStatus(0, m[1]!, m[2]), apiErrorHint(request, m[1]!)));
       if (/^(Invalid Request|Unknown request|unknown mimetype)/.test(answer)) {
-        return reject(new MytokenError(`the ssh server did not take the request ${request}: ${answer.split('\n')[0]}`, 1, 'the server may be older than this client'));
+        return reject(new MytokenError(`the ssh server did not take the request ${request}: ${answer.split('\n')[0]}`, ExitStatus.failure, 'the server may be older than this client'));
       }
       resolve(answer);
     });

@@ -5,10 +5,8 @@
 // when the version in the file was sent by a request whose answer never came.
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { readLimited } from '../safefs.js';
+import { isTokenText, readLimited, unlinkQuietly, writeFileAtomic } from '../safefs.js';
 import { decodeJwtPayload } from './jwt.js';
-import { unlinkQuietly, writeFileAtomic } from './files.js';
-import { isTokenText } from '../safefs.js';
 
 export interface JournalEntry {
   v: 1;

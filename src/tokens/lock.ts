@@ -7,8 +7,7 @@
 import { closeSync, linkSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { euid, readLimited } from '../safefs.js';
-import { unlinkQuietly } from './files.js';
+import { euid, readLimited, unlinkQuietly } from '../safefs.js';
 
 export interface FileLock {
   /** the lock file */

@@ -3,8 +3,8 @@
 // file (journal.ts) carries a new version across a process killed before the file was rewritten.
 import { readFileSync, statSync } from 'node:fs';
 import { AnswerLostError, InterruptedError, MytokenError, MytokenServerError, RefusedError, UsageError } from '../errors.js';
-import { isTokenText } from '../safefs.js';
-import { replaceFirstLine, writeFileAtomic } from './files.js';
+import { isTokenText, writeFileAtomic } from '../safefs.js';
+import { replaceFirstLine } from './file-format.js';
 import { fingerprint, isSuccessor, type JournalEntry, readJournal, removeJournal, removeOrphans, writeJournal } from './journal.js';
 import { mayRotate } from './jwt.js';
 import { lockFile, processAlive } from './lock.js';

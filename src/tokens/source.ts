@@ -3,7 +3,7 @@ import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { euid, FileProblem, LIMITS, readLimited } from '../safefs.js';
-import { firstLine } from './files.js';
+import { firstLine } from './file-format.js';
 import { foreignJwt } from './jwt.js';
 
 type Env = Record<string, string | undefined>;

@@ -7,7 +7,7 @@ import { parseBool } from '../../src/cli/flags.js';
 import { cacheSeconds, configurationUrl, sameIssuer, MAX_CACHE_SECONDS } from '../../src/api/discovery.js';
 import { configCandidates, parseConfig, resolveProvider, DEFAULT_INSTANCE } from '../../src/config/config.js';
 import { parseCapabilities, prefixedName, responseType, newTokenRequest } from '../../src/request/mytoken.js';
-import { firstLine, replaceFirstLine } from '../../src/tokens/files.js';
+import { firstLine, replaceFirstLine } from '../../src/tokens/file-format.js';
 import { decodeJwtPayload, issuerOf, mayRotate } from '../../src/tokens/jwt.js';
 import { wlcgFiles, discoverWlcg } from '../../src/tokens/source.js';
 import { serverErrorStatus } from '../../src/errors.js';

@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import type { MytokenServer } from '../../api/server.js';
 import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../api/grants.js';
-import { InterruptedError, MytokenError, MytokenServerError, UsageError } from '../../errors.js';
+import { ExitStatus, InterruptedError, MytokenError, MytokenServerError, UsageError } from '../../errors.js';
 import { err, errorMessage, out } from '../../output/terminal.js';
 import { grantsListing, sshKeysListing } from '../../output/views.js';
 import { parseCapabilities, requestedRestrictions } from '../../request/mytoken.js';
@@ -73,7 +73,7 @@ async function addKey(a: RunArgs): Promise<void> {
     } catch (e) {
       // not a refused mytoken: a setting the user can change
       if (e instanceof MytokenServerError && e.error === 'access_denied' && /grant type not enabled/.test(e.errorDescription ?? '')) {
-        throw new MytokenError(e.message, 1, 'enable it first: mytoken settings grants enable ssh');
+        throw new MytokenError(e.message, ExitStatus.failure, 'enable it first: mytoken settings grants enable ssh');
       }
       throw e;
     }
@@ -130,7 +130,7 @@ async function addKey(a: RunArgs): Promise<void> {
     }
   }
   if ('why' in hostKeys) {
-    err(errorMessage(new MytokenError(hostKeys.why, 1, hostKeys.hint)));
+    err(errorMessage(new MytokenError(hostKeys.why, ExitStatus.failure, hostKeys.hint)));
     if (hostKeys.fails) c.partialFailure = true;
   }
 }
