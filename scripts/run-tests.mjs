@@ -1,12 +1,18 @@
-// Runs every compiled unit and e2e test file with node:test.
-import { readdirSync } from 'node:fs';
+// Runs every compiled test file with node:test: unit tests, the server API tests (the local
+// server's HTTP interface) and the e2e tests of the command-line client.
+import { existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const dirs = ['build/test/unit', 'build/test/e2e'];
+const dirs = ['unit', 'server-api', 'e2e'];
 const files = dirs.flatMap((d) => {
   try {
-    return readdirSync(d).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join(d, f));
+    return readdirSync(join('build/test', d))
+      .filter((f) => f.endsWith('.test.mjs'))
+      // a compiled file whose source is gone (moved or deleted) is a leftover of an older build
+      .filter((f) => existsSync(join('test', d, f.replace(/\.mjs$/, '.mts'))))
+      .sort()
+      .map((f) => join('build/test', d, f));
   } catch {
     return [];
   }

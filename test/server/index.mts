@@ -26,7 +26,7 @@
 //   flows           pending OIDC flows (also ssh-key-add flows), consent and polling codes
 //   profiles-endpoint  GET/POST/PUT/DELETE /api/v0/pt (4.11)
 //   restrictions, capabilities, templates, requests   the rules of spec sections 3, 5.2-5.5, 5.13
-//   testing         helpers for the HTTP-level tests in test/e2e/server-*.test.mts
+//   testing         helpers for the HTTP-level tests in test/server-api/server-*.test.mts
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
