@@ -50,7 +50,7 @@ import { TokenStore } from './tokens.mjs';
 import type { TokenRecord } from './tokens.mjs';
 import { UserStore } from './users.mjs';
 import type { SentMail } from './users.mjs';
-import { sleep, subjectHash } from './util.mjs';
+import { setClockOffsetMs, sleep, subjectHash } from './util.mjs';
 
 export type { RecordedRequest } from './router.mjs';
 export type { TemplateSet, TemplateType } from './templates.mjs';
@@ -182,6 +182,17 @@ export interface LocalServer {
   sshGrantEnabled(sub?: string): boolean;
   /** stops everything it started */
   close(): Promise<void>;
+}
+
+/**
+ * Sets the clock of every local server in this process (in a test, the test file) `seconds` ahead
+ * of the real time (negative: behind); 0 puts it back. What the server decides by the time follows
+ * it (token exp/nbf/iat, rotation lifetimes, code and flow lifetimes, the times it writes into
+ * tokens and records); the OP and the request log keep the real time. For tests that would
+ * otherwise sleep until something expires.
+ */
+export function setClockOffset(seconds: number): void {
+  setClockOffsetMs(Math.round(seconds * 1000));
 }
 
 const MAX_HOPS = 20;
