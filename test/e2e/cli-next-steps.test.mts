@@ -8,7 +8,7 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { startLocalServer } from '../server/index.mjs';
+import { setClockOffset, startLocalServer } from '../server/index.mjs';
 import { baseEnv, cliCommand, run, startLogin, type RunResult } from './helpers.mjs';
 import {
   assertFailed,
@@ -19,7 +19,6 @@ import {
   OPAQUE_MT,
   removeHomes,
   settingsMetadata,
-  sleep,
   startStubServer,
   stubConfiguration,
   type StubReply,
@@ -71,8 +70,16 @@ const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 describe('12.8 errors of a refused mytoken say what to do next', () => {
   it('12.8 says what to do next: an expired mytoken (a JWT) says the day it expired and how to log in for a new one into its file (status 3)', async () => {
-    const t = await minted({ capabilities: ['AT'], restrictions: [{ exp: Math.floor(Date.now() / 1000) + 2 }] });
-    await sleep(3100);
+    // a JWT whose exp has passed, without waiting for it: minted while the server's clock is a
+    // minute behind (the server refuses to issue a token that is already expired)
+    const past = Math.floor(Date.now() / 1000) - 1;
+    setClockOffset(-60);
+    let t: Awaited<ReturnType<typeof minted>>;
+    try {
+      t = await minted({ capabilities: ['AT'], restrictions: [{ exp: past }] });
+    } finally {
+      setClockOffset(0);
+    }
     const r = await run(['AT', '--MT-file', t.file], { home: t.home, env: { TZ: 'UTC' } });
     assertFailed(r, 3, /^mytoken: invalid_token: token is expired by .* \(HTTP 401 from /m);
     const exp = new Date((JSON.parse(Buffer.from(t.token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000);

@@ -120,7 +120,7 @@ function assertAbout(value: unknown, m: MtRun, delta: number, label: string) {
   assert.equal(typeof value, 'number', `${label}: ${JSON.stringify(value)} is not a number`);
   const v = value as number;
   assert.ok(Number.isInteger(v), `${label}: ${v} is not an integer`);
-  assert.ok(v >= m.t0 + delta - 2 && v <= m.t1 + delta + 2, `${label}: ${v} is not now+${delta} (now was ${m.t0}..${m.t1})`);
+  assert.ok(v >= m.t0 + delta && v <= m.t1 + delta, `${label}: ${v} is not now+${delta} (now was ${m.t0}..${m.t1})`);
 }
 
 /** The restrictions sent in the one request of `m`. */

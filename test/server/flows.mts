@@ -2,7 +2,7 @@
 import type { Clause } from './restrictions.mjs';
 import type { ParsedSshKey } from './ssh-keys.mjs';
 import type { RequestInfo, Rotation } from './tokens.mjs';
-import { BASE64URL_ALPHABET, CODE_LEN, SHORT_ALPHABET, randomString } from './util.mjs';
+import { BASE64URL_ALPHABET, CODE_LEN, SHORT_ALPHABET, nowMs, randomString } from './util.mjs';
 
 /** What the user approves on the consent page (and what the token will contain). */
 export interface FlowContent {
@@ -64,7 +64,7 @@ export class FlowStore {
     let consentCode: string;
     do consentCode = randomString(CODE_LEN, SHORT_ALPHABET);
     while (this.flows.has(consentCode));
-    const created = Date.now();
+    const created = nowMs();
     const flow: PendingFlow = { ...f, consentCode, created, expiresAt: created + this.lifetime * 1000 };
     if (f.native) {
       let code: string;
@@ -89,7 +89,7 @@ export class FlowStore {
   get(consentCode: string): PendingFlow | undefined {
     const f = this.flows.get(consentCode);
     if (!f) return undefined;
-    if (Date.now() > f.expiresAt) return undefined;
+    if (nowMs() > f.expiresAt) return undefined;
     return f;
   }
 

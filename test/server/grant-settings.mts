@@ -13,7 +13,7 @@ import { parseClauses } from './restrictions.mjs';
 import type { Clause } from './restrictions.mjs';
 import { parseSshPublicKey, sshGrantEnabled, sshKeyInfo } from './ssh-keys.mjs';
 import type { TokenRecord } from './tokens.mjs';
-import { ApiError, badRequest, isObject, jsonTypeName, splitList, subjectHash } from './util.mjs';
+import { ApiError, badRequest, isObject, jsonTypeName, nowMs, splitList, subjectHash } from './util.mjs';
 
 /**
  * Grant type names the server knows (values of the server's GrantType enum); any of them may be
@@ -216,7 +216,7 @@ async function finishKey(ctx: ServerContext, res: ServerResponse, body: Record<s
   const p = code ? ctx.flows.polling.get(code) : undefined;
   if (!p || !p.sshKey) throw badCode();
   if (p.status === 'declined') throw new ApiError(401, 'access_denied', 'user declined consent');
-  if (Date.now() > p.expiresAt) throw expiredCode();
+  if (nowMs() > p.expiresAt) throw expiredCode();
   if (p.status === 'pending') throw new ApiError(428, 'authorization_pending');
   ctx.flows.polling.delete(p.code);
   const record = p.jti ? ctx.tokens.tokens.get(p.jti) : undefined;

@@ -26,7 +26,7 @@
 //   flows           pending OIDC flows (also ssh-key-add flows), consent and polling codes
 //   profiles-endpoint  GET/POST/PUT/DELETE /api/v0/pt (4.11)
 //   restrictions, capabilities, templates, requests   the rules of spec sections 3, 5.2-5.5, 5.13
-//   testing         helpers for the HTTP-level tests in test/e2e/server-*.test.mts
+//   testing         helpers for the HTTP-level tests in test/server-api/server-*.test.mts
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
@@ -50,7 +50,7 @@ import { TokenStore } from './tokens.mjs';
 import type { TokenRecord } from './tokens.mjs';
 import { UserStore } from './users.mjs';
 import type { SentMail } from './users.mjs';
-import { sleep, subjectHash } from './util.mjs';
+import { setClockOffsetMs, sleep, subjectHash } from './util.mjs';
 
 export type { RecordedRequest } from './router.mjs';
 export type { TemplateSet, TemplateType } from './templates.mjs';
@@ -182,6 +182,17 @@ export interface LocalServer {
   sshGrantEnabled(sub?: string): boolean;
   /** stops everything it started */
   close(): Promise<void>;
+}
+
+/**
+ * Sets the clock of every local server in this process (in a test, the test file) `seconds` ahead
+ * of the real time (negative: behind); 0 puts it back. What the server decides by the time follows
+ * it (token exp/nbf/iat, rotation lifetimes, code and flow lifetimes, the times it writes into
+ * tokens and records); the OP and the request log keep the real time. For tests that would
+ * otherwise sleep until something expires.
+ */
+export function setClockOffset(seconds: number): void {
+  setClockOffsetMs(Math.round(seconds * 1000));
 }
 
 const MAX_HOPS = 20;

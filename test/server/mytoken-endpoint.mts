@@ -7,7 +7,7 @@ import { boolMember, jsonBody, sendJson, stringMember } from './http.mjs';
 import type { Req } from './http.mjs';
 import { parseNewTokenRequest, presentedToken } from './requests.mjs';
 import { restrictionsExp, tightenRestrictions } from './restrictions.mjs';
-import { ApiError, badRequest, invalidToken, jsonTypeName, nowSeconds } from './util.mjs';
+import { ApiError, badRequest, invalidToken, jsonTypeName, nowMs, nowSeconds } from './util.mjs';
 
 export const badCode = () => invalidToken('Bad polling or transfer code');
 export const expiredCode = () => new ApiError(401, 'expired_token', 'polling or transfer code is expired');
@@ -102,7 +102,7 @@ async function pollingCode(ctx: ServerContext, _req: Req, res: ServerResponse, b
   // codes of ssh-key-add flows are redeemed only at the ssh settings endpoint (5.8)
   if (!p || p.sshKey) throw badCode();
   if (p.status === 'declined') throw new ApiError(401, 'access_denied', 'user declined consent');
-  if (Date.now() > p.expiresAt) throw expiredCode();
+  if (nowMs() > p.expiresAt) throw expiredCode();
   if (p.status === 'pending') throw new ApiError(428, 'authorization_pending');
   ctx.flows.polling.delete(p.code);
   const record = p.jti ? ctx.tokens.tokens.get(p.jti) : undefined;
@@ -173,7 +173,7 @@ async function transferCodeExchange(ctx: ServerContext, req: Req, res: ServerRes
   const p = ctx.flows.polling.get(code);
   // an ssh-key-add code is unknown here: redeeming it would lose the key registration
   if (p && !p.sshKey) {
-    if (p.status === 'pending' && Date.now() <= p.expiresAt) throw badRequest('token not valid');
+    if (p.status === 'pending' && nowMs() <= p.expiresAt) throw badRequest('token not valid');
     if (p.status === 'ready') {
       ctx.flows.polling.delete(code);
       const r = p.jti ? ctx.tokens.tokens.get(p.jti) : undefined;
@@ -189,7 +189,7 @@ async function transferCodeExchange(ctx: ServerContext, req: Req, res: ServerRes
     ctx.tokens.transferCodes.delete(code);
     throw badCode();
   }
-  if (Date.now() > entry.expiresAt) throw expiredCode();
+  if (nowMs() > entry.expiresAt) throw expiredCode();
   ctx.tokens.transferCodes.delete(code);
   ctx.tokens.logEvent(record, 'transfer_code_used', req.info);
   sendJson(res, 200, exchangeReply(ctx, record.jti));

@@ -1,4 +1,4 @@
-// Helpers for HTTP-level tests against the local mytoken server (used by test/e2e/server-*.test.mts).
+// Helpers for HTTP-level tests against the local mytoken server (used by test/server-api/server-*.test.mts).
 import assert from 'node:assert/strict';
 import type { LocalServer } from './index.mjs';
 

@@ -15,6 +15,7 @@ import {
   invalidToken,
   isUUID,
   momIdOf,
+  nowMs,
   nowSeconds,
   randomString,
   subjectHash,
@@ -242,7 +243,7 @@ export class TokenStore {
     let code: string;
     do code = randomString(CODE_LEN, SHORT_ALPHABET);
     while (this.transferCodes.has(code));
-    this.transferCodes.set(code, { jti: r.jti, expiresAt: Date.now() + this.codeLifetime * 1000, boundNew });
+    this.transferCodes.set(code, { jti: r.jti, expiresAt: nowMs() + this.codeLifetime * 1000, boundNew });
     return { code, expiresIn: this.codeLifetime };
   }
 

@@ -31,7 +31,17 @@ export function randomString(length: number, alphabet: string): string {
   return s;
 }
 
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
+/**
+ * The servers' clock: the real time plus an offset that tests set (setClockOffset in index.mts)
+ * instead of sleeping until something expires. 0 unless a test moves it.
+ */
+let clockOffsetMs = 0;
+export const setClockOffsetMs = (ms: number): void => {
+  clockOffsetMs = ms;
+};
+/** the servers' time in milliseconds (Date.now() unless a test moved the clock) */
+export const nowMs = () => Date.now() + clockOffsetMs;
+export const nowSeconds = () => Math.floor(nowMs() / 1000);
 
 /** sub claim: standard padded base64 of SHA3-256 over "<oidc_sub>@<oidc_iss>". */
 export function subjectHash(oidcSub: string, oidcIss: string): string {

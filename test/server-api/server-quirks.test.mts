@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
 import type { LocalServer } from '../server/index.mjs';
 import { api, assertError, assertOk, bearer, http, nowSeconds } from '../server/testing.mjs';
-import { ROOT } from './helpers.mjs';
+import { ROOT } from '../e2e/helpers.mjs';
 
 let server: LocalServer;
 let c: ReturnType<typeof api>;

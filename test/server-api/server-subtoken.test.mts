@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { startLocalServer } from '../server/index.mjs';
+import { setClockOffset, startLocalServer } from '../server/index.mjs';
 import type { LocalServer } from '../server/index.mjs';
 import { api, assertError, assertOk, nowSeconds } from '../server/testing.mjs';
 
@@ -107,8 +107,14 @@ test('9.4/50 a sub-token request with a different oidc_issuer gets 400 token not
 
 test('9.4/51 a child has the parent oidc_sub, oidc_iss and auth_time, seq_no 1 and a new jti', async () => {
   const p = await server.mint({ capabilities: PARENT_CAPS });
-  await new Promise((r) => setTimeout(r, 1100));
-  const child = assertOk(await c.sub(p.mytoken, { name: 'child' }));
+  // the child is created 1.1 s later on the server's clock (its iat is not the auth_time), without waiting for it
+  setClockOffset(1.1);
+  let child;
+  try {
+    child = assertOk(await c.sub(p.mytoken, { name: 'child' }));
+  } finally {
+    setClockOffset(0);
+  }
   const pc = decodeJwt(p.mytoken);
   const cc = decodeJwt(child.mytoken);
   assert.equal(cc.oidc_sub, pc.oidc_sub);
@@ -155,8 +161,12 @@ test('9.4/54 a requested hosts entry "this" becomes the requester IP', async () 
 
 test('9.4/55 a requested exp of "+3600" is within a few seconds of now + 3600', async () => {
   const p = await server.mint({ capabilities: PARENT_CAPS });
+  const t0 = nowSeconds();
   const child = assertOk(await c.sub(p.mytoken, { restrictions: [{ exp: '+3600' }] }));
-  assert.ok(Math.abs(child.restrictions[0].exp - (nowSeconds() + 3600)) <= 3);
+  const t1 = nowSeconds();
+  // "+3600" counts from the server's clock, read between t0 and t1
+  const exp = child.restrictions[0].exp;
+  assert.ok(exp >= t0 + 3600 && exp <= t1 + 3600, `${exp} not in [${t0 + 3600}, ${t1 + 3600}]`);
 });
 
 test('5.3 an already expired sub-token is issued (no expiry check for sub-tokens); using it gives 401 expired', async () => {

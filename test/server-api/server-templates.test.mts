@@ -4,9 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { startLocalServer } from '../server/index.mjs';
+import { setClockOffset, startLocalServer } from '../server/index.mjs';
 import type { LocalServer } from '../server/index.mjs';
-import { api, assertError, assertOk, http, nowSeconds, sleep } from '../server/testing.mjs';
+import { api, assertError, assertOk, http, nowSeconds } from '../server/testing.mjs';
 import type { Reply } from '../server/testing.mjs';
 
 const H = 3600;
@@ -62,8 +62,17 @@ before(async () => {
 });
 after(() => Promise.all([server?.close(), strict?.close(), plain?.close()]));
 
-const near = (actual: unknown, expected: number, what = 'time') =>
-  assert.ok(typeof actual === 'number' && Math.abs(actual - expected) <= 3, `${what}: ${String(actual)} vs ${expected}`);
+/**
+ * `actual` is `offset` seconds after a time the server read from its clock: after `t0` (the test's
+ * clock read before the request) and before now (read here, after the reply).
+ */
+function within(actual: unknown, t0: number, offset: number, what = 'time'): void {
+  const t1 = nowSeconds();
+  assert.ok(
+    typeof actual === 'number' && actual >= t0 + offset && actual <= t1 + offset,
+    `${what}: ${String(actual)} not in [${t0 + offset}, ${t1 + offset}]`,
+  );
+}
 
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 const ADMIN = basic('_', 'admin');
@@ -123,11 +132,11 @@ test('4.11 default restriction templates: relative times resolved at the time of
   for (const [name, secs] of [['12h', 12 * H], ['1d', D], ['1w', 7 * D], ['1m', 30 * D], ['1y', 365 * D]] as const) {
     assert.equal(r[name]!.payload.length, 1, name);
     assert.deepEqual(Object.keys(r[name]!.payload[0]), ['exp'], name);
-    near(r[name]!.payload[0].exp, now + secs, name);
+    within(r[name]!.payload[0].exp, now, secs, name);
   }
   assert.deepEqual(r['ip-this']!.payload, [{ hosts: ['this'] }]);
   const [wd] = r['web-default']!.payload;
-  near(wd.exp, now + 12 * H);
+  within(wd.exp, now, 12 * H);
   assert.deepEqual({ ...wd, exp: 0 }, { exp: 0, hosts: ['this'], usages_AT: 15 });
   assert.equal(r['web-default']!.payload.length, 1);
 });
@@ -153,13 +162,13 @@ test('4.11 default rotation templates and profiles, resolved', async () => {
   assert.deepEqual(prof.agent!.payload, { capabilities: ALL });
   const wd = prof['web-default']!.payload;
   assert.deepEqual(wd.capabilities, ['AT', 'tokeninfo']);
-  near(wd.restrictions[0].exp, now + 12 * H);
+  within(wd.restrictions[0].exp, now, 12 * H);
   assert.deepEqual(wd.restrictions, [{ exp: wd.restrictions[0].exp, hosts: ['this'], usages_AT: 15 }]);
   // a profile of another group including one of group _
   const storage = (await entries(server, '/api/v0/pt/wlcg/profiles')).storage!.payload;
   assert.deepEqual(storage.capabilities, ALL);
   assert.deepEqual(storage.rotation, { on_AT: true });
-  near(storage.restrictions[0].exp, now + D);
+  within(storage.restrictions[0].exp, now, D);
   assert.deepEqual(storage.restrictions, [{ exp: storage.restrictions[0].exp, scope: 'openid storage.read' }]);
 });
 
@@ -176,9 +185,13 @@ test('4.11 a group without entries of a type gives null; unknown group and unkno
 
 test('4.11 relative times stay relative in storage: each GET resolves them anew', async () => {
   const first = (await entries(plain, '/api/v0/pt/_/restrictions'))['1d']!.payload[0].exp;
-  await sleep(1050);
-  const second = (await entries(plain, '/api/v0/pt/_/restrictions'))['1d']!.payload[0].exp;
-  assert.ok(second > first, `${second} > ${first}`);
+  setClockOffset(1.05); // the second GET 1.05 s later on the server's clock, without waiting for it
+  try {
+    const second = (await entries(plain, '/api/v0/pt/_/restrictions'))['1d']!.payload[0].exp;
+    assert.ok(second > first, `${second} > ${first}`);
+  } finally {
+    setClockOffset(0);
+  }
 });
 
 test('9.11/114 POST <profiles_endpoint>/_/restrictions without HTTP Basic credentials returns 401 (non-JSON body)', async () => {
@@ -203,10 +216,11 @@ test('4.11 management: POST 201 Created, PUT 200 OK (id in path, query or body),
   assert.equal(created.status, 201);
   assert.equal(created.text, 'Created');
   assert.match(String(created.headers.get('content-type')), /^text\/plain/);
+  const listed = nowSeconds();
   let list = await entries(server, '/api/v0/pt/restrictions');
   const id = list.tmp!.id;
   assert.match(id, UUID_RE);
-  near(list.tmp!.payload[0].exp, nowSeconds() + 2 * H);
+  within(list.tmp!.payload[0].exp, listed, 2 * H);
   const p = await parent();
   const child = assertOk(await c.sub(p.mytoken, { restrictions: 'tmp' }));
   assert.deepEqual(child.restrictions, [{ exp: child.restrictions[0].exp, hosts: ['192.0.2.0/24'] }]);
@@ -317,13 +331,15 @@ test('9.11/112 an unknown template name gives 400 unknown include name in every 
 });
 
 test('9.11/113 restrictions [{"include": "1d"}] yield a clause with exp within a few seconds of now + 86400', async () => {
+  const minted = nowSeconds();
   const t = await server.mint({ restrictions: [{ include: '1d' }] });
-  near(t.restrictions[0].exp, nowSeconds() + D);
+  within(t.restrictions[0].exp, minted, D);
   assert.equal(t.restrictions.length, 1);
   assert.equal(decodeJwt(t.mytoken).exp, t.restrictions[0].exp);
   const p = await parent();
+  const asked = nowSeconds();
   const child = assertOk(await c.sub(p.mytoken, { restrictions: [{ include: '@1d' }] }));
-  near(child.restrictions[0].exp, nowSeconds() + D);
+  within(child.restrictions[0].exp, asked, D);
 });
 
 test('5.13 profiles: request values win, arrays are unioned (base first), objects merged, earlier profiles win', async () => {
@@ -373,26 +389,26 @@ test('5.13 restriction templates: objects merge into the clause, arrays add clau
   ]);
   // an array template adds its clauses after the clause (without merging into it)
   const [own, a, b, ...rest] = await sub([{ include: 'two', exp: '+1h' }]);
-  near(own.exp, now + H);
+  within(own.exp, now, H);
   assert.deepEqual([Object.keys(own), a, b, rest], [['exp'], { scope: 'openid', usages_AT: 1 }, { scope: 'storage.read', usages_AT: 2 }, []]);
   // names standing alone in the array: one clause each
   const alone = await sub(['1d', 'ip-this']);
-  near(alone[0].exp, now + D);
+  within(alone[0].exp, now, D);
   assert.deepEqual(alone, [{ exp: alone[0].exp }, { hosts: ['127.0.0.1'] }]);
   // a string of names is one clause with those includes (cf. the rotation string)
   const str = await sub('1d ip-this');
   assert.deepEqual(str, [{ exp: str[0].exp, hosts: ['127.0.0.1'] }]);
   const mixed = await sub(['1w ip-this', { usages_AT: 2 }]);
-  near(mixed[0].exp, now + 7 * D);
+  within(mixed[0].exp, now, 7 * D);
   assert.deepEqual(mixed, [{ exp: mixed[0].exp, hosts: ['127.0.0.1'] }, { usages_AT: 2 }]);
   assert.deepEqual(await sub('two'), [{ scope: 'openid', usages_AT: 1 }, { scope: 'storage.read', usages_AT: 2 }]);
   // one clause object with include; a template in another group that includes one of group _
   const one = await sub({ include: 'wlcg/storage' });
-  near(one[0].exp, now + D);
+  within(one[0].exp, now, D);
   assert.deepEqual(one, [{ exp: one[0].exp, scope: 'openid storage.read' }]);
   // a nested include: web-default = 12h + ip-this + usages_AT 15; the clause's own exp wins
   const wd = await sub([{ include: 'web-default', exp: '+1h' }]);
-  near(wd[0].exp, now + H);
+  within(wd[0].exp, now, H);
   assert.deepEqual(wd, [{ exp: wd[0].exp, hosts: ['127.0.0.1'], usages_AT: 15 }]);
 });
 
@@ -432,9 +448,10 @@ test('5.13 the example of 5.13: include agent, clause include ["1d","ip-this"] w
     rotation: 'at-other-auto-revoke',
   });
   const p = await parent();
+  const asked = nowSeconds();
   const child = assertOk(await c.post('/api/v0/token/my', example(p.mytoken)));
   assert.deepEqual(child.capabilities, ALL);
-  near(child.restrictions[0].exp, nowSeconds() + D);
+  within(child.restrictions[0].exp, asked, D);
   assert.deepEqual(child.restrictions, [{ exp: child.restrictions[0].exp, hosts: ['127.0.0.1'], usages_AT: 5 }]);
   assert.deepEqual(child.rotation, { on_AT: true, on_other: true, auto_revoke: true });
   const claims = decodeJwt(child.mytoken);
@@ -450,15 +467,15 @@ test('5.13 the example of 5.13: include agent, clause include ["1d","ip-this"] w
 });
 
 test('5.13 oidc_flow: the consent page, the approval and the token show the expanded request', async () => {
+  const now = nowSeconds();
   const flow = assertOk(await s.startFlow({ include: 'web-default', rotation: 'at-other-daily-auto-revoke', name: 'web' }));
   const page = await http(flow.consent_uri);
   assert.equal(page.status, 200);
   const m = /<textarea id="approval"[^>]*>([\s\S]*?)<\/textarea>/.exec(page.text);
   assert.ok(m, 'approval textarea');
   const approval = JSON.parse(m[1]!.replace(/&#(\d+);/g, (_x, n: string) => String.fromCharCode(Number(n))));
-  const now = nowSeconds();
   assert.deepEqual(approval.capabilities, ['AT', 'tokeninfo']);
-  near(approval.restrictions[0].exp, now + 12 * H);
+  within(approval.restrictions[0].exp, now, 12 * H);
   assert.deepEqual(approval.restrictions, [{ exp: approval.restrictions[0].exp, hosts: ['127.0.0.1'], usages_AT: 15 }]);
   assert.deepEqual(approval.rotation, { on_AT: true, on_other: true, lifetime: 86400, auto_revoke: true });
   assert.equal(approval.name, 'web');
@@ -479,8 +496,9 @@ test('5.3 time strings in templates and requests: digits, +duration, local "YYYY
   assert.equal(claims.exp, abs2030);
   assert.equal(claims.nbf, claims.iat); // the clause nbf lies in the past
   const p = await parent();
+  const asked = nowSeconds();
   const r = assertOk(await c.sub(p.mytoken, { restrictions: [{ nbf: '1599004800', exp: '+1d' }, { exp: '2030-01-02 03:04', include: 'ip-this' }] }));
-  near(r.restrictions[0].exp, nowSeconds() + D);
+  within(r.restrictions[0].exp, asked, D);
   assert.deepEqual(r.restrictions, [{ nbf: 1599004800, exp: r.restrictions[0].exp }, { exp: abs2030, hosts: ['127.0.0.1'] }]);
 });
 
@@ -490,8 +508,9 @@ test('5.4 templates in sub-token requests follow the subset rules, silently or w
   for (const [srv, a] of [[plain, api(plain)], [strict, s]] as const) {
     const p = await mint(srv);
     // narrower (12h < 1d): honoured in both modes
+    const asked = nowSeconds();
     const ok = assertOk(await a.sub(p.mytoken, { restrictions: [{ include: '12h ip-this' }], error_on_restrictions: true }));
-    near(ok.restrictions[0].exp, nowSeconds() + 12 * H);
+    within(ok.restrictions[0].exp, asked, 12 * H);
     assert.deepEqual(ok.restrictions, [{ exp: ok.restrictions[0].exp, hosts: ['127.0.0.1'] }]);
     // wider (1w > 1d) or without exp (ip-this): not a subset
     const wider = await a.sub(p.mytoken, { restrictions: '1w', error_on_restrictions: true });
