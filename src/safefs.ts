@@ -16,6 +16,24 @@ export class FileProblem extends Error {
   }
 }
 
+/** File-system errors in words, for messages (the code itself where there are none). */
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EFBIG: 'the file is too large',
+  EBADF: 'it is not open for writing',
+};
+
+/** Why a file-system call failed, in words: the text for its code, else the code, else the message. */
+export function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code ?? '';
+  return ERRNO_TEXT[code] ?? (code || ((e as Error)?.message ?? String(e)));
+}
+
 /** Size limits for what the client reads. */
 export const LIMITS = {
   /** a file holding a mytoken (the token is its first line; more lines are kept) */

@@ -5,9 +5,10 @@
 import { closeSync, constants, openSync, statSync, type Stats, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { errnoText } from '../safefs.js';
 
 /** Whether writeToken prints to stdout for this -o value instead of writing a file. */
-export const isStdoutTarget = (target: string | undefined): boolean => target === undefined || target === '-' || target === '/dev/stdout';
+export const isStdoutTarget = (target: string | undefined): target is undefined | '-' | '/dev/stdout' => target === undefined || target === '-' || target === '/dev/stdout';
 
 /** A path for a shell command line (single-quoted when it needs quotes). */
 function shellWord(path: string): string {
@@ -21,18 +22,6 @@ function statOf(path: string): Stats | undefined {
     return undefined;
   }
 }
-
-const REASONS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-};
-const reason = (e: unknown): string => {
-  const code = (e as NodeJS.ErrnoException).code ?? '';
-  return REASONS[code] ?? (code || (e as Error).message);
-};
 
 /** The first part of `dir` (from the root down) that exists and is not a folder. */
 function fileInPath(dir: string): string | undefined {
@@ -54,7 +43,7 @@ function cannotCreateIn(dir: string): string | undefined {
   try {
     closeSync(openSync(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
   } catch (e) {
-    return reason(e);
+    return errnoText(e);
   }
   unlinkSync(probe);
   return undefined;
@@ -111,7 +100,7 @@ export function checkAppendTarget(file: string, hint: string): void {
     try {
       closeSync(openSync(file, constants.O_WRONLY | constants.O_APPEND));
     } catch (e) {
-      throw new UsageError(`cannot write to ${file} (${reason(e)})`, hint);
+      throw new UsageError(`cannot write to ${file} (${errnoText(e)})`, hint);
     }
     return;
   }

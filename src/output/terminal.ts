@@ -1,7 +1,8 @@
 // The only place that writes to the terminal: messages, tokens, the login URL and its QR code.
 import { fstatSync, writeSync } from 'node:fs';
 import { ExitStatus, MytokenError, OutputError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../safefs.js';
+import { errnoText, writeFileAtomic } from '../safefs.js';
+import { isStdoutTarget } from './target.js';
 import type { WriteBack } from '../tokens/rotation.js';
 
 function writeAll(fd: number, text: string | Uint8Array): void {
@@ -17,17 +18,6 @@ function writeAll(fd: number, text: string | Uint8Array): void {
   }
 }
 
-const WRITE_FAILURE: Record<string, string> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EBADF: 'it is not open for writing',
-  EIO: 'input/output error',
-  EFBIG: 'the file is too large',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-};
-
 /**
  * Why standard output could not take `what` (a token, or other output): status 1 with the reason,
  * or 141 when its reader has gone (EPIPE), as for a program killed by SIGPIPE: silently for other
@@ -38,7 +28,7 @@ export function outputFailure(e: unknown, what?: string): MytokenError {
   if (code === 'EPIPE') {
     return new OutputError(what ? `the ${what} was not written: the reader of standard output has gone (EPIPE)` : '', ExitStatus.brokenPipe);
   }
-  const why = WRITE_FAILURE[code] ?? (e as Error)?.message ?? String(e);
+  const why = errnoText(e);
   return new OutputError(`could not write ${what ? `the ${what} ` : ''}to standard output: ${why}${code ? ` (${code})` : ''}`);
 }
 
@@ -78,7 +68,7 @@ export function isTerminal(fd: 1 | 2): boolean {
 
 /** Writes a token (plus a newline) to stdout, or atomically, mode 0600, to the file `target`. */
 export function writeToken(token: string, target: string | undefined): void {
-  if (target === undefined || target === '/dev/stdout' || target === '-') {
+  if (isStdoutTarget(target)) {
     out(`${token}\n`, 'token');
     return;
   }
@@ -86,10 +76,9 @@ export function writeToken(token: string, target: string | undefined): void {
     writeFileAtomic(target, `${token}\n`);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? (e as Error).message);
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a directory' : errnoText(e);
     // a target the user chose badly is a usage error; a full disk or a failing device is not
-    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EIO') throw new MytokenError(`cannot write to ${target}: ${WRITE_FAILURE[code]} (${code})`);
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EIO') throw new MytokenError(`cannot write to ${target}: ${why} (${code})`);
     throw new UsageError(`cannot write to ${target}: ${why}`);
   }
 }
