@@ -7,10 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LocalServer, startLocalServer } from '../server/index.mjs';
-import { type RunResult, BINARY, run, sshShim, startLogin } from './helpers.mjs';
+import { BINARY, run, show, sshShim, startLogin } from './helpers.mjs';
 import { homeWithConfig, jwtPayload, removeHomes } from './stub-server.mjs';
 
-const show = (r: RunResult) => `status ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
 describe('the single binary, with no Node on PATH', { skip: !BINARY && 'runs against the binary only (npm run test:binary)' }, () => {
   let S: LocalServer;

@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
-import { type RunResult, run, sshShim, startLogin } from './helpers.mjs';
+import { type RunResult, run, sshShim, startLogin, show, ok } from './helpers.mjs';
 import { assertAccepted, assertRefused, homeWithConfig, jwtPayload, removeHomes, since } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
@@ -59,17 +59,6 @@ async function minted(user: string, request: Record<string, unknown>, opts: { se
 }
 
 const cli = (home: string, ...args: string[]) => run(args, { home });
-
-function show(r: RunResult): string {
-  return `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
-}
-
-/** Exit 0 and nothing on stderr. */
-function ok(r: RunResult, label: string): RunResult {
-  assert.equal(r.status, 0, `${label}: ${show(r)}`);
-  assert.equal(r.stderr, '', `${label}: stderr`);
-  return r;
-}
 
 /** Failed with `status`, nothing on stdout, a `mytoken: ` line (after ssh's own, if any) and `message` on stderr. */
 function failed(r: RunResult, status: number, message: RegExp, label: string): void {

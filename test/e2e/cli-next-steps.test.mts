@@ -9,7 +9,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setClockOffset, startLocalServer } from '../server/index.mjs';
-import { baseEnv, cliCommand, run, startLogin, type RunResult } from './helpers.mjs';
+import { baseEnv, cliCommand, run, startLogin, type RunResult, show } from './helpers.mjs';
 import {
   assertFailed,
   bodyOf,
@@ -41,7 +41,6 @@ after(async () => {
   await S?.close();
 });
 
-const show = (r: RunResult) => `status ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 const ACCESS = '/api/v0/token/access';
 const MYTOKEN = '/api/v0/token/my';
 

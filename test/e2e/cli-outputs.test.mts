@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
 import type { LocalServer, RecordedRequest } from '../server/index.mjs';
-import { type RunResult, run } from './helpers.mjs';
+import { type RunResult, run, show, ok } from './helpers.mjs';
 import { boxTable, homeWithConfig, removeHomes } from './stub-server.mjs';
 
 let S: LocalServer;
@@ -47,16 +47,6 @@ async function minted(user: string, request: Record<string, unknown>, server: Lo
 }
 
 const cli = (home: string, ...args: string[]) => run(args, { home });
-
-function show(r: RunResult): string {
-  return `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
-}
-
-function ok(r: RunResult, label: string): RunResult {
-  assert.equal(r.status, 0, `${label}: ${show(r)}`);
-  assert.equal(r.stderr, '', `${label}: stderr`);
-  return r;
-}
 
 /** The requests the server got while `body` ran. */
 async function during(body: () => Promise<RunResult>): Promise<{ r: RunResult; got: RecordedRequest[] }> {

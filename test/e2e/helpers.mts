@@ -1,5 +1,6 @@
 // Shared helpers for end-to-end tests: run the built bin/mytoken (or the single binary, see
 // BINARY) with a fresh HOME.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,18 @@ export function finished(child: ChildProcess, timeoutMs = 30_000): Promise<RunRe
       resolvePromise({ status, signal, stdout, stderr });
     });
   });
+}
+
+/** A finished run for an assertion message: its status, stdout and stderr. */
+export function show(r: RunResult): string {
+  return `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+}
+
+/** The run succeeded (exit 0) and said nothing on stderr. */
+export function ok(r: RunResult, label: string): RunResult {
+  assert.equal(r.status, 0, `${label}: ${show(r)}`);
+  assert.equal(r.stderr, '', `${label}: stderr`);
+  return r;
 }
 
 /** Runs bin/mytoken to the end. */
