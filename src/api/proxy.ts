@@ -51,7 +51,6 @@ const shown = (proxy: string) => new URL(proxy).origin;
 /** One hop through `proxy`; ends within the hop's deadline, however the proxy behaves. */
 export function sendViaProxy(proxy: string, hop: Hop): Promise<HttpResponse> {
   // undici costs tens of milliseconds to load: only when a proxy is used.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const undici = require('undici') as typeof import('undici');
   const where = `${hop.target.origin} through the proxy ${shown(proxy)}`;
   const dispatcher = new undici.ProxyAgent({

@@ -1,7 +1,7 @@
 // Declaring flags the way the upstream client has them (several long names, environment
 // variables, repeatable comma-split values) on top of commander, and reading them back.
 import { type Command, Option } from 'commander';
-import { commaNames } from '../request/lists.js';
+import { commaNames } from './options/lists.js';
 
 export interface FlagSpec {
   /** key in the values read back */

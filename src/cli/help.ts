@@ -3,7 +3,7 @@
 // commands or arguments of the command they were given to.
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { closest } from '../request/lists.js';
+import { closest } from '../suggest.js';
 
 function findSub(cmd: Command, name: string): Command | undefined {
   return cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { ask, canAsk, confirm } from '../output/prompt.js';
 import type { Style } from '../output/style.js';
 import { err } from '../output/terminal.js';
-import { commaNames } from '../request/lists.js';
+import { commaNames } from './options/lists.js';
 
 /**
  * Whether to go on with deleting `what`: yes with --force, else the user is asked. Without a

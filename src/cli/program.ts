@@ -1,17 +1,17 @@
 // The command tree: every command, its flags and help, in the order help lists them.
 import { Command, Help } from 'commander';
-import { atCommand, atMeta } from './at.js';
-import { calendarsCommand, calendarsMeta } from './calendars.js';
+import { atCommand, atMeta } from './commands/at.js';
+import { calendarsCommand, calendarsMeta } from './commands/calendars.js';
 import { addGlobalFlags, type Context } from './context.js';
 import { inheritFlags } from './flags.js';
 import { addHelpCommand, unknownCommand } from './help.js';
-import { infoCommand, infoMeta } from './info.js';
-import { mtCommand, mtMeta } from './mt.js';
-import { notificationsCommand, notificationsMeta } from './notifications.js';
-import { profilesCommand, profilesMeta } from './profiles.js';
-import { revokeCommand, revokeMeta } from './revoke.js';
-import { capabilitiesCommand, capabilitiesMeta, configCommand, configMeta, listCommand, listMeta } from './server-info.js';
-import { settingsCommand, settingsMeta } from './settings/index.js';
+import { infoCommand, infoMeta } from './commands/info.js';
+import { mtCommand, mtMeta } from './commands/mt.js';
+import { notificationsCommand, notificationsMeta } from './commands/notifications.js';
+import { profilesCommand, profilesMeta } from './commands/profiles.js';
+import { revokeCommand, revokeMeta } from './commands/revoke.js';
+import { capabilitiesCommand, capabilitiesMeta, configCommand, configMeta, listCommand, listMeta } from './commands/server-info.js';
+import { settingsCommand, settingsMeta } from './commands/settings/index.js';
 import { err, isTerminal, out } from '../output/terminal.js';
 import { VERSION } from '../version.js';
 

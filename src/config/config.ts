@@ -150,7 +150,6 @@ const MAX_FLOW_DEPTH = 256;
 /** The data of a config file's YAML, and a way to name the line of a top-level key. */
 function parseYaml(text: string, file: string): { data: unknown; lineOf: (key: string) => string } {
   // yaml is only needed when a config file exists: load it here, not at start-up.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const YAML = require('yaml') as typeof import('yaml');
   const lines = new YAML.LineCounter();
   const at = (offset: number | undefined): string => (offset === undefined ? '' : `, line ${lines.linePos(offset).line}`);

@@ -116,7 +116,6 @@ export function reportWriteBack(wb: WriteBack | undefined): boolean {
 export function showLoginUrl(url: string, qr: boolean): void {
   let text = `To log in, open this URL on any device${qr ? ' or scan the QR code' : ''}:\n\n${url}\n\n`;
   if (qr) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { renderUnicodeCompact } = require('uqr') as typeof import('uqr');
     text += `${renderUnicodeCompact(url, { ecc: 'M', border: 1 })}\n\n`;
   }

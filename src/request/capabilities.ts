@@ -2,7 +2,7 @@
 // before anything is sent: a mistyped name would otherwise be dropped or kept by the server without
 // a word, and the mytoken would lack what the user meant it to have.
 import { UsageError } from '../errors.js';
-import { closest } from './lists.js';
+import { closest } from '../suggest.js';
 
 /** The capabilities a mytoken server knows (the 2026 list), with their read-only variants. */
 export const KNOWN_CAPABILITIES: readonly string[] = [

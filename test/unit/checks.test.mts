@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkCapabilities, isCapabilityName, KNOWN_CAPABILITIES } from '../../src/request/capabilities.js';
-import { closest } from '../../src/request/lists.js';
+import { closest } from '../../src/suggest.js';
 import { parseCapabilities } from '../../src/request/mytoken.js';
 import { foreignJwt } from '../../src/tokens/jwt.js';
 import { tokenIn, tokenTextProblem, tokenValue } from '../../src/tokens/source.js';

@@ -5,8 +5,8 @@ import { type Model, prettyJson, reindentVerbatim, typed } from '../../src/outpu
 import { colorsEnabled, Style } from '../../src/output/style.js';
 import { displayWidth, headerText, renderTable } from '../../src/output/table.js';
 import { capabilitiesListing, mytokensTable, providersListing, tagsTable } from '../../src/output/views.js';
-import { normalizeColor } from '../../src/request/color.js';
-import { edited, commaNames } from '../../src/request/lists.js';
+import { normalizeColor } from '../../src/cli/options/color.js';
+import { edited, commaNames } from '../../src/cli/options/lists.js';
 
 describe('tables (cli.md 12.1)', () => {
   it('17.9/107 a grants table is drawn exactly as upstream draws it', () => {

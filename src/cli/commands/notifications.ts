@@ -1,16 +1,16 @@
 // mytoken notifications: e-mail notifications about what happens with your mytokens.
 import type { Command } from 'commander';
-import { ensureTags, type Management } from '../api/manage.js';
-import { type NewNotification, NOTIFICATION_CLASSES } from '../api/notifications.js';
-import { ExitStatus, MytokenError, UsageError } from '../errors.js';
-import { err, out } from '../output/terminal.js';
-import { classList, notificationsTable, summary } from '../output/views.js';
-import { edited, commaNames } from '../request/lists.js';
-import { group, leaf } from './command.js';
-import type { Context } from './context.js';
-import { bool, type FlagSpec, names, str } from './flags.js';
-import { ask, confirm } from '../output/prompt.js';
-import { askTags, confirmDeletion, requireTerminal } from './interactive.js';
+import { ensureTags, type Management } from '../../api/manage.js';
+import { type NewNotification, NOTIFICATION_CLASSES } from '../../api/notifications.js';
+import { ExitStatus, MytokenError, UsageError } from '../../errors.js';
+import { err, out } from '../../output/terminal.js';
+import { classList, notificationsTable, summary } from '../../output/views.js';
+import { edited, commaNames } from '../options/lists.js';
+import { group, leaf } from '../command.js';
+import type { Context } from '../context.js';
+import { bool, type FlagSpec, names, str } from '../flags.js';
+import { ask, confirm } from '../../output/prompt.js';
+import { askTags, confirmDeletion, requireTerminal } from '../interactive.js';
 
 const codeArg = { name: 'management-code', what: 'management code' };
 const momId: FlagSpec = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };

@@ -1,13 +1,13 @@
 // mytoken settings: the user's settings at the server (grant types and ssh keys, e-mail, tags).
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import { normalizeColor } from '../../request/color.js';
-import { out } from '../../output/terminal.js';
-import { emailBlock, tagsTable } from '../../output/views.js';
-import { group, leaf } from '../command.js';
+import { UsageError } from '../../../errors.js';
+import { normalizeColor } from '../../options/color.js';
+import { out } from '../../../output/terminal.js';
+import { emailBlock, tagsTable } from '../../../output/views.js';
+import { group, leaf } from '../../command.js';
 import { grantsCommand } from './grants.js';
-import type { Context } from '../context.js';
-import { bool, type FlagSpec, str } from '../flags.js';
+import type { Context } from '../../context.js';
+import { bool, type FlagSpec, str } from '../../flags.js';
 
 const colorFlag: FlagSpec = {
   key: 'color',

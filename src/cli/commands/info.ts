@@ -1,19 +1,19 @@
 // mytoken info: what a mytoken is (decoded locally), its introspection, history, sub-tokens, the
 // user's mytokens, and the notifications attached to it.
 import type { Command } from 'commander';
-import { eventHistory, introspect, listMytokens, subtokens, tokenNotifications, type TokenNotifications } from '../api/tokeninfo.js';
-import type { HistoryEvent, TokenTree } from '../api/types.js';
-import { sshJson } from '../ssh/run.js';
-import { MytokenError, UsageError } from '../errors.js';
-import { prettyJson, reindentVerbatim, typed } from '../output/json.js';
-import { out } from '../output/terminal.js';
-import { historyTable, INTROSPECTION, mytokensTable, notificationsAndCalendars, treeModel } from '../output/views.js';
-import { payloadText } from '../tokens/jwt.js';
-import { group, leaf } from './command.js';
-import type { Context } from './context.js';
-import { bool, type FlagSpec, list } from './flags.js';
-import { helpIfAsked, strayWords } from './help.js';
-import { readSshTarget, readTokenSource } from './options/token-source.js';
+import { eventHistory, introspect, listMytokens, subtokens, tokenNotifications, type TokenNotifications } from '../../api/tokeninfo.js';
+import type { HistoryEvent, TokenTree } from '../../api/types.js';
+import { sshJson } from '../../ssh/run.js';
+import { MytokenError, UsageError } from '../../errors.js';
+import { prettyJson, reindentVerbatim, typed } from '../../output/json.js';
+import { out } from '../../output/terminal.js';
+import { historyTable, INTROSPECTION, mytokensTable, notificationsAndCalendars, treeModel } from '../../output/views.js';
+import { payloadText } from '../../tokens/jwt.js';
+import { group, leaf } from '../command.js';
+import type { Context } from '../context.js';
+import { bool, type FlagSpec, list } from '../flags.js';
+import { helpIfAsked, strayWords } from '../help.js';
+import { readSshTarget, readTokenSource } from '../options/token-source.js';
 
 const includeMomId: FlagSpec = { key: 'includeMomId', names: ['--include-mom-id'], description: 'add a first column with each mytoken\'s mom id' };
 

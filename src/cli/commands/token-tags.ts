@@ -1,11 +1,11 @@
 // mytoken MT tags add|remove: put a tag on a mytoken or take it off.
 import type { Command } from 'commander';
-import { changeTokenTag } from '../api/tags.js';
-import { out } from '../output/terminal.js';
-import { sshRequest } from '../ssh/run.js';
-import { group, leaf } from './command.js';
-import type { Context } from './context.js';
-import { bool, type FlagSpec, str } from './flags.js';
+import { changeTokenTag } from '../../api/tags.js';
+import { out } from '../../output/terminal.js';
+import { sshRequest } from '../../ssh/run.js';
+import { group, leaf } from '../command.js';
+import type { Context } from '../context.js';
+import { bool, type FlagSpec, str } from '../flags.js';
 
 const flags: FlagSpec[] = [
   { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' },

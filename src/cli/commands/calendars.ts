@@ -1,15 +1,15 @@
 // mytoken calendars: calendar feeds (ICS) with an event at the expiry of each mytoken in them.
 import type { Command } from 'commander';
-import { ensureTags, type Management } from '../api/manage.js';
-import { ExitStatus, MytokenError, UsageError } from '../errors.js';
-import { err, out } from '../output/terminal.js';
-import { calendarsTable, summary } from '../output/views.js';
-import { edited } from '../request/lists.js';
-import { group, leaf } from './command.js';
-import type { Context } from './context.js';
-import { bool, names, str } from './flags.js';
-import { ask, confirm } from '../output/prompt.js';
-import { askTags, confirmDeletion, requireTerminal } from './interactive.js';
+import { ensureTags, type Management } from '../../api/manage.js';
+import { ExitStatus, MytokenError, UsageError } from '../../errors.js';
+import { err, out } from '../../output/terminal.js';
+import { calendarsTable, summary } from '../../output/views.js';
+import { edited } from '../options/lists.js';
+import { group, leaf } from '../command.js';
+import type { Context } from '../context.js';
+import { bool, names, str } from '../flags.js';
+import { ask, confirm } from '../../output/prompt.js';
+import { askTags, confirmDeletion, requireTerminal } from '../interactive.js';
 
 const idArg = { name: 'calendar-id', what: 'calendar ID' };
 const force = { key: 'force', names: ['-f', '--force'], description: 'do not ask for confirmation' };

@@ -1,16 +1,16 @@
 // mytoken AT [comment]: trade the mytoken for an access token.
 import { Command } from 'commander';
-import { requestAccessToken } from '../api/tokens.js';
-import { MytokenError } from '../errors.js';
-import { writeToken } from '../output/terminal.js';
-import { checkOutputTarget } from '../tokens/source.js';
-import type { Context } from './context.js';
-import { addFlags, type FlagSpec, list, readFlags, str } from './flags.js';
-import { addTokenSourceFlags, readSshTarget, readTokenSource } from './options/token-source.js';
-import { sshRequest } from '../ssh/run.js';
-import { helpIfAsked, unexpectedArguments } from './help.js';
-import { checkTokenTarget } from '../output/target.js';
-import { isTokenText } from '../safefs.js';
+import { requestAccessToken } from '../../api/tokens.js';
+import { MytokenError } from '../../errors.js';
+import { writeToken } from '../../output/terminal.js';
+import { checkOutputTarget } from '../../tokens/source.js';
+import type { Context } from '../context.js';
+import { addFlags, type FlagSpec, list, readFlags, str } from '../flags.js';
+import { addTokenSourceFlags, readSshTarget, readTokenSource } from '../options/token-source.js';
+import { sshRequest } from '../../ssh/run.js';
+import { helpIfAsked, unexpectedArguments } from '../help.js';
+import { checkTokenTarget } from '../../output/target.js';
+import { isTokenText } from '../../safefs.js';
 
 const flags: FlagSpec[] = [
   { key: 'scope', names: ['-s', '--scope'], value: 'SCOPE', repeatable: true, description: 'scope to request', defaultText: 'every scope the mytoken allows' },

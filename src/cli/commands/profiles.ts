@@ -1,14 +1,14 @@
 // mytoken profiles: the server's profiles and templates (names to use in --profile, --restrictions,
 // --capability @name, --rotation). No mytoken is needed.
 import type { Command } from 'commander';
-import { profileEntries, profileGroups, type TemplateKind } from '../api/profiles.js';
-import type { MytokenServer } from '../api/server.js';
-import { MytokenServerError } from '../errors.js';
-import { out } from '../output/terminal.js';
-import { profileGroupBlock, profileSection } from '../output/views.js';
-import { leaf, group } from './command.js';
-import type { Context } from './context.js';
-import { type FlagSpec, list } from './flags.js';
+import { profileEntries, profileGroups, type TemplateKind } from '../../api/profiles.js';
+import type { MytokenServer } from '../../api/server.js';
+import { MytokenServerError } from '../../errors.js';
+import { out } from '../../output/terminal.js';
+import { profileGroupBlock, profileSection } from '../../output/views.js';
+import { leaf, group } from '../command.js';
+import type { Context } from '../context.js';
+import { type FlagSpec, list } from '../flags.js';
 
 const groupsFlag: FlagSpec = {
   key: 'groups',

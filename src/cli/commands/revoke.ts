@@ -1,11 +1,11 @@
 // mytoken revoke: revoke the mytoken (and its sub-tokens), or another one by its mom id.
 import type { Command } from 'commander';
-import { revoke } from '../api/revocation.js';
-import { out } from '../output/terminal.js';
-import { sshRequest } from '../ssh/run.js';
-import { leaf } from './command.js';
-import type { Context } from './context.js';
-import { bool, str } from './flags.js';
+import { revoke } from '../../api/revocation.js';
+import { out } from '../../output/terminal.js';
+import { sshRequest } from '../../ssh/run.js';
+import { leaf } from '../command.js';
+import type { Context } from '../context.js';
+import { bool, str } from '../flags.js';
 
 export const revokeMeta = { name: 'revoke', summary: 'revoke a mytoken' };
 

@@ -1,5 +1,5 @@
 // Tag colours: a colour name, #RRGGBB or #RGB (the # is optional), sent as RRGGBB.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 const NAMED: Record<string, string> = {
   red: 'FF0000', blue: '0000FF', green: '008000', yellow: 'FFFF00', orange: 'FFA500', purple: '800080',

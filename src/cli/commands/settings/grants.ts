@@ -1,24 +1,24 @@
 // mytoken settings grants: grant types of the user (the ssh grant) and the ssh keys it accepts.
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
-import type { MytokenServer } from '../../api/server.js';
-import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../api/grants.js';
-import { ExitStatus, InterruptedError, MytokenError, MytokenServerError, UsageError } from '../../errors.js';
-import { err, errorMessage, out } from '../../output/terminal.js';
-import { grantsListing, sshKeysListing } from '../../output/views.js';
-import { parseCapabilities, requestedRestrictions } from '../../request/mytoken.js';
-import { nowSeconds } from '../../request/time.js';
-import { appendHostEntry } from '../../ssh/config.js';
-import { hostEntryProblem, showEntry } from '../../ssh/host-entry.js';
-import { publicKeyFrom } from '../../ssh/keys.js';
-import { addToKnownHosts, type HostKey, hostOfEntry, knownHostsLine, knownHostsName, publishedHostKeys, publishedOnes, scanHostKeys, sshFingerprint } from '../../ssh/known-hosts.js';
-import { group, leaf, type RunArgs } from '../command.js';
-import type { Context } from '../context.js';
-import { bool, str } from '../flags.js';
-import { finishLogin } from '../login.js';
-import { capabilityFlag } from '../options/capabilities.js';
-import { forceFlag, readRestrictionFlags, restrictionFlags } from '../options/restrictions.js';
-import { checkAppendTarget } from '../../output/target.js';
+import type { MytokenServer } from '../../../api/server.js';
+import { addSshKey, deleteSshKey, listGrants, listSshKeys, pollSshKey, setGrant, type SshKeyAdded } from '../../../api/grants.js';
+import { ExitStatus, InterruptedError, MytokenError, MytokenServerError, UsageError } from '../../../errors.js';
+import { err, errorMessage, out } from '../../../output/terminal.js';
+import { grantsListing, sshKeysListing } from '../../../output/views.js';
+import { parseCapabilities, requestedRestrictions } from '../../../request/mytoken.js';
+import { nowSeconds } from '../../../request/time.js';
+import { appendHostEntry } from '../../../ssh/config.js';
+import { hostEntryProblem, showEntry } from '../../../ssh/host-entry.js';
+import { publicKeyFrom } from '../../../ssh/keys.js';
+import { addToKnownHosts, type HostKey, hostOfEntry, knownHostsLine, knownHostsName, publishedHostKeys, publishedOnes, scanHostKeys, sshFingerprint } from '../../../ssh/known-hosts.js';
+import { group, leaf, type RunArgs } from '../../command.js';
+import type { Context } from '../../context.js';
+import { bool, str } from '../../flags.js';
+import { finishLogin } from '../../login.js';
+import { capabilityFlag } from '../../options/capabilities.js';
+import { forceFlag, readRestrictionFlags, restrictionFlags } from '../../options/restrictions.js';
+import { checkAppendTarget } from '../../../output/target.js';
 
 /** The command's one positional argument (leaf() has refused none): several are a usage error. */
 function exactlyOne(a: RunArgs, what: string, example: string): string {

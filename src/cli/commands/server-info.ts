@@ -1,12 +1,12 @@
 // What the server offers: mytoken config, mytoken capabilities, mytoken list providers.
 // None of them needs a mytoken.
 import type { Command } from 'commander';
-import { capabilityTree } from '../api/profiles.js';
-import { prettyJson, typed } from '../output/json.js';
-import { out } from '../output/terminal.js';
-import { capabilitiesListing, CONFIGURATION, providersListing } from '../output/views.js';
-import { group, leaf } from './command.js';
-import type { Context } from './context.js';
+import { capabilityTree } from '../../api/profiles.js';
+import { prettyJson, typed } from '../../output/json.js';
+import { out } from '../../output/terminal.js';
+import { capabilitiesListing, CONFIGURATION, providersListing } from '../../output/views.js';
+import { group, leaf } from '../command.js';
+import type { Context } from '../context.js';
 
 export const configMeta = { name: 'config', summary: "print the server's configuration document" };
 export const capabilitiesMeta = { name: 'capabilities', summary: 'list the capabilities a mytoken can have' };
