@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import type { Context } from './context.js';
 import { addFlags, type FlagSpec, type FlagValue, readFlags } from './flags.js';
 import { addHelpCommand, helpIfAsked, unexpectedArguments, unknownCommand } from './help.js';
-import { addTokenSourceFlags } from './options/token-source.js';
+import { addTokenSourceFlags, readTokenFlags, type TokenFlags } from './options/token-source.js';
 
 export interface GroupSpec {
   name: string;
@@ -35,6 +35,8 @@ export function group(spec: GroupSpec, children: Command[]): Command {
 export interface RunArgs {
   ctx: Context;
   cmd: Command;
+  /** the token-source flags of the command and the groups above it */
+  source: TokenFlags;
   flags: Record<string, FlagValue | undefined>;
   /** the positional argument (`<calendar-id>`, `<tag>`, ...), when the command has one */
   arg?: string;
@@ -72,7 +74,7 @@ export function leaf(ctx: () => Context, spec: LeafSpec): Command {
     const extra = cmd.args.slice(spec.argument ? 1 : 0);
     if (extra.length) throw unexpectedArguments(cmd, extra, spec.argument && `one ${spec.argument.what}`, spec.extraArgsHint ?? usage, spec.extraArgsMayBeTokens);
     const c = ctx();
-    await spec.run({ ctx: c, cmd, flags: spec.flags ? readFlags(cmd, spec.flags, c.env) : {}, arg: spec.argument ? first : undefined });
+    await spec.run({ ctx: c, cmd, source: readTokenFlags(cmd, c.env), flags: spec.flags ? readFlags(cmd, spec.flags, c.env) : {}, arg: spec.argument ? first : undefined });
   });
   return cmd;
 }

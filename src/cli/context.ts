@@ -15,9 +15,9 @@ import { rotatingWaitMs } from '../api/http.js';
 import { type TokenSession, withMytoken } from '../tokens/rotation.js';
 import { decodeJwtPayload, isJwt, issuerOf, mayRotate } from '../tokens/jwt.js';
 import { checkTokenTarget } from '../output/target.js';
-import { findMytoken, type FoundToken, noTokenHint, type TokenSourceOptions } from '../tokens/source.js';
+import { findMytoken, type FoundToken, noTokenHint } from '../tokens/source.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
-import { readSshTarget, readTokenSource } from './options/token-source.js';
+import { sshTarget, type TokenFlags } from './options/token-source.js';
 import { colorsEnabled, Style } from '../output/style.js';
 
 type Env = Record<string, string | undefined>;
@@ -149,7 +149,7 @@ export class Context {
   }
 
   /** The mytoken from the sources the user gave, or discovered; undefined when there is none. */
-  async findMytoken(src: TokenSourceOptions): Promise<FoundToken | undefined> {
+  async findMytoken(src: TokenFlags): Promise<FoundToken | undefined> {
     return findMytoken(src, {
       env: this.env,
       wlcgDiscovery: this.config().useWlcgTokenDiscovery,
@@ -208,24 +208,24 @@ export class Context {
    * --ssh, runs `overSsh` instead (no mytoken is read), or refuses when the command has none.
    */
   async withToken<T>(
-    cmd: Command,
+    source: TokenFlags,
     use: (server: MytokenServer, cred: TokenSession) => Promise<T>,
     overSsh?: (target: SshTarget, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const target = readSshTarget(cmd, this.env);
+    const target = sshTarget(source, this.env);
     if (target) {
       if (overSsh) return overSsh(target, this.signal);
-      throw new UsageError(`${cmd.name()} does not work over ssh in this version`, 'leave out --ssh and pass the mytoken (--MT-file ...)');
+      throw new UsageError('this command does not work over ssh in this version', 'leave out --ssh and pass the mytoken (--MT-file ...)');
     }
-    const found = await this.requireMytoken(readTokenSource(cmd, this.env));
+    const found = await this.requireMytoken(source);
     const server = this.serverFor(found.token);
     return this.useMytoken(found, (session) => use(server, session));
   }
 
   /** The user's tags, e-mail settings, calendars and notifications: over HTTP, or with --ssh over ssh. */
-  manage<T>(cmd: Command, use: (m: Management) => Promise<T>): Promise<T> {
+  manage<T>(source: TokenFlags, use: (m: Management) => Promise<T>): Promise<T> {
     return this.withToken(
-      cmd,
+      source,
       (server, cred) => use(httpManagement(server, cred)),
       (target, signal) => use(sshManagement(target, signal)),
     );
@@ -237,7 +237,7 @@ export class Context {
   }
 
   /** Like findMytoken, but no mytoken at all is a usage error. */
-  async requireMytoken(src: TokenSourceOptions): Promise<FoundToken> {
+  async requireMytoken(src: TokenFlags): Promise<FoundToken> {
     const found = await this.findMytoken(src);
     if (!found) {
       const cfg = this.config();

@@ -6,7 +6,7 @@ import { writeToken } from '../../output/terminal.js';
 import { checkOutputTarget } from '../../tokens/source.js';
 import type { Context } from '../context.js';
 import { addFlags, type FlagSpec, list, readFlags, str } from '../flags.js';
-import { addTokenSourceFlags, readSshTarget, readTokenSource } from '../options/token-source.js';
+import { addTokenSourceFlags, readTokenFlags, sshTarget } from '../options/token-source.js';
 import { sshRequest } from '../../ssh/run.js';
 import { helpIfAsked, unexpectedArguments } from '../help.js';
 import { checkTokenTarget } from '../../output/target.js';
@@ -36,7 +36,8 @@ export function atCommand(ctx: () => Context): Command {
     const v = readFlags(cmd, flags, c.env);
     // everything that can be checked is checked before a usage is spent
     checkTokenTarget(str(v.out));
-    const ssh = readSshTarget(cmd, c.env);
+    const source = readTokenFlags(cmd, c.env);
+    const ssh = sshTarget(source, c.env);
     if (ssh) {
       // the ssh grant: the key's own mytoken stays on the server
       const payload: Record<string, string> = { grant_type: 'mytoken', mytoken: '' };
@@ -48,7 +49,7 @@ export function atCommand(ctx: () => Context): Command {
       writeToken(token, str(v.out));
       return;
     }
-    const found = await c.requireMytoken(readTokenSource(cmd, c.env));
+    const found = await c.requireMytoken(source);
     checkOutputTarget(str(v.out), found);
     const server = c.serverFor(found.token);
     // No abort signal on the request itself: a rotated token must reach the file.

@@ -30,8 +30,8 @@ export function calendarsCommand(ctx: () => Context): Command {
   const listCmd = leaf(ctx, {
     name: 'list',
     summary: 'list your calendars',
-    run: async ({ ctx: c, cmd }) => {
-      out(calendarsTable(await c.manage(cmd, (m) => m.listCalendars()), c.style()));
+    run: async ({ ctx: c, source }) => {
+      out(calendarsTable(await c.manage(source, (m) => m.listCalendars()), c.style()));
     },
   });
   const createCmd = leaf(ctx, {
@@ -43,13 +43,13 @@ export function calendarsCommand(ctx: () => Context): Command {
       { key: 'tags', names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the calendar (tags that do not exist yet are created)' },
       { key: 'interactive', names: ['-i', '--interactive'], description: 'ask for the description and tags' },
     ],
-    run: async ({ ctx: c, cmd, flags }) => {
+    run: async ({ ctx: c, source, flags }) => {
       if (!bool(flags.interactive)) {
-        await c.manage(cmd, (m) => create(m, str(flags.description), names(flags.tags)));
+        await c.manage(source, (m) => create(m, str(flags.description), names(flags.tags)));
         return;
       }
       requireTerminal('--interactive');
-      await c.manage(cmd, async (m) => {
+      await c.manage(source, async (m) => {
         err('Create a calendar\n\n');
         const description = (await ask('Description', { default: str(flags.description) ?? '' })) || undefined;
         const tags = await askTags(m, c.style());
@@ -68,7 +68,7 @@ export function calendarsCommand(ctx: () => Context): Command {
       { key: 'addTags', names: ['--add-tags'], value: 'TAG', repeatable: true, description: 'add these tags (created if they do not exist)' },
       { key: 'removeTags', names: ['--remove-tags'], value: 'TAG', repeatable: true, description: 'remove these tags' },
     ],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
       const description = str(flags.description);
       const add = names(flags.addTags);
@@ -76,7 +76,7 @@ export function calendarsCommand(ctx: () => Context): Command {
       if (!description && !add.length && !remove.length) {
         throw new UsageError('nothing to change', 'give --description TEXT, --add-tags TAG or --remove-tags TAG');
       }
-      await c.manage(cmd, async (m) => {
+      await c.manage(source, async (m) => {
         const cal = (await m.listCalendars()).find((x) => x.id === id);
         if (!cal) throw notFound(id);
         if (add.length) await ensureTags(m, add);
@@ -92,10 +92,10 @@ export function calendarsCommand(ctx: () => Context): Command {
     summary: 'delete a calendar',
     argument: idArg,
     flags: [force],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
       if (!(await confirmDeletion(`calendar ${id}`, bool(flags.force)))) return;
-      await c.manage(cmd, async (m) => {
+      await c.manage(source, async (m) => {
         // the server answers 204 also for an ID it does not know (server-api 4.10), so look first
         if (!(await m.listCalendars()).some((x) => x.id === id)) throw notFound(id);
         await m.deleteCalendar(id);
@@ -109,9 +109,9 @@ export function calendarsCommand(ctx: () => Context): Command {
     summary: "add a mytoken's expiry to a calendar",
     argument: idArg,
     flags: [momId, { key: 'comment', names: ['--comment'], value: 'TEXT', description: 'text for the calendar event' }],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
-      await c.manage(cmd, (m) => m.calendarToken('subscribe', id, { momId: str(flags.momId), comment: str(flags.comment) }));
+      await c.manage(source, (m) => m.calendarToken('subscribe', id, { momId: str(flags.momId), comment: str(flags.comment) }));
       out(`Successfully subscribed to calendar '${id}'\n`);
     },
   });
@@ -120,9 +120,9 @@ export function calendarsCommand(ctx: () => Context): Command {
     summary: "take a mytoken's expiry out of a calendar",
     argument: idArg,
     flags: [momId],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
-      await c.manage(cmd, (m) => m.calendarToken('unsubscribe', id, { momId: str(flags.momId) }));
+      await c.manage(source, (m) => m.calendarToken('unsubscribe', id, { momId: str(flags.momId) }));
       out(`Successfully unsubscribed from calendar '${id}'\n`);
     },
   });

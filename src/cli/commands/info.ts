@@ -13,7 +13,7 @@ import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
 import { bool, type FlagSpec, list } from '../flags.js';
 import { helpIfAsked, strayWords } from '../help.js';
-import { readSshTarget, readTokenSource } from '../options/token-source.js';
+import { readTokenFlags } from '../options/token-source.js';
 
 const includeMomId: FlagSpec = { key: 'includeMomId', names: ['--include-mom-id'], description: 'add a first column with each mytoken\'s mom id' };
 
@@ -25,9 +25,9 @@ export function listMytokensCommand(ctx: () => Context): Command {
     summary: 'list all your mytokens',
     description: 'List all mytokens of the user, sub-tokens under their parents (needs the capability manage_mytokens:list).',
     flags: [includeMomId],
-    run: async ({ ctx: c, cmd, flags }) => {
+    run: async ({ ctx: c, source, flags }) => {
       const res = await c.withToken(
-        cmd,
+        source,
         (server, cred) => listMytokens(server, cred),
         (target, signal) => sshJson<{ mytokens?: TokenTree[] | null }>(target, 'list-all-mytokens', undefined, signal),
       );
@@ -43,9 +43,9 @@ export function infoCommand(ctx: () => Context): Command {
     name: 'introspect',
     summary: 'ask the server about the mytoken',
     description: 'Print what the server knows of the mytoken, as JSON, including how often each restriction has been used.',
-    run: async ({ ctx: c, cmd }) => {
+    run: async ({ ctx: c, source }) => {
       const res = await c.withToken(
-        cmd,
+        source,
         (server, cred) => introspect(server, cred),
         (target, signal) => sshJson<Record<string, unknown>>(target, 'introspect', undefined, signal),
       );
@@ -55,9 +55,9 @@ export function infoCommand(ctx: () => Context): Command {
   const historyCmd = leaf(ctx, {
     name: 'history',
     summary: 'show the event history of the mytoken',
-    run: async ({ ctx: c, cmd }) => {
+    run: async ({ ctx: c, source }) => {
       const res = await c.withToken(
-        cmd,
+        source,
         (server, cred) => eventHistory(server, cred),
         (target, signal) => sshJson<{ events?: HistoryEvent[] | null }>(target, 'history', undefined, signal),
       );
@@ -68,9 +68,9 @@ export function infoCommand(ctx: () => Context): Command {
     name: 'subtokens',
     aliases: ['token-tree', 'tree'],
     summary: 'show the mytoken and its sub-tokens as a tree (JSON)',
-    run: async ({ ctx: c, cmd }) => {
+    run: async ({ ctx: c, source }) => {
       const res = await c.withToken(
-        cmd,
+        source,
         (server, cred) => subtokens(server, cred),
         (target, signal) => sshJson<{ mytokens?: TokenTree }>(target, 'list-subtokens', undefined, signal),
       );
@@ -90,10 +90,10 @@ export function infoCommand(ctx: () => Context): Command {
         description: 'ask about these mytokens instead (mom ids, or this, children)',
       },
     ],
-    run: async ({ ctx: c, cmd, flags }) => {
+    run: async ({ ctx: c, source, flags }) => {
       const momIds = list(flags.momId);
       const res = await c.withToken(
-        cmd,
+        source,
         (server, cred) => tokenNotifications(server, cred, momIds),
         (target, signal) => sshJson<TokenNotifications>(target, 'tokeninfo-notifications', { action: '', mytoken: '', ...(momIds.length ? { mom_ids: momIds } : {}) }, signal),
       );
@@ -125,8 +125,9 @@ export function infoCommand(ctx: () => Context): Command {
     if (helpIfAsked(info, info.args)) return;
     if (info.args.length) throw strayWords(info, info.args);
     const c = ctx();
-    if (readSshTarget(info, c.env)) throw new UsageError('info decodes the mytoken locally; --ssh has no mytoken to decode', 'use mytoken info introspect');
-    const found = await c.requireMytoken(readTokenSource(info, c.env));
+    const source = readTokenFlags(info, c.env);
+    if (source.ssh !== undefined) throw new UsageError('info decodes the mytoken locally; --ssh has no mytoken to decode', 'use mytoken info introspect');
+    const found = await c.requireMytoken(source);
     const text = payloadText(found.token);
     if (text === undefined) {
       throw new UsageError(

@@ -17,7 +17,7 @@ import { addRotationFlags, readRotationFlags } from '../options/rotation.js';
 import { checkOutputTarget } from '../../tokens/source.js';
 import type { Context } from '../context.js';
 import { addFlags, bool, type FlagSpec, list, readFlags, str } from '../flags.js';
-import { addTokenSourceFlags, readSshTarget, readTokenSource } from '../options/token-source.js';
+import { addTokenSourceFlags, readTokenFlags, sshTarget } from '../options/token-source.js';
 import { sshRequest } from '../../ssh/run.js';
 import { nowSeconds } from '../../request/time.js';
 import { addHelpCommand, helpIfAsked, strayWords } from '../help.js';
@@ -149,14 +149,15 @@ export function mtCommand(ctx: () => Context): Command {
       namePrefix: c.config().tokenNamePrefix,
     };
     const newRequest = newTokenRequest(options, { now: nowSeconds(), env: c.env, force });
-    const ssh = readSshTarget(cmd, c.env);
+    const source = readTokenFlags(cmd, c.env);
+    const ssh = sshTarget(source, c.env);
     if (ssh) {
       const token = await sshRequest(ssh, 'MT', forGrant(newRequest, 'ssh'), c.signal);
       if (!isTokenText(token)) throw new MytokenError(`the ssh server answered with something that is not a mytoken: ${String(token).split('\n')[0]}`);
       writeToken(token, out);
       return;
     }
-    const found = bool(v.oidc) ? undefined : await c.findMytoken(readTokenSource(cmd, c.env));
+    const found = bool(v.oidc) ? undefined : await c.findMytoken(source);
 
     if (found) {
       // A sub-token has the parent's properties unless the user restricts them.

@@ -61,8 +61,8 @@ export function notificationsCommand(ctx: () => Context): Command {
   const listCmd = leaf(ctx, {
     name: 'list',
     summary: 'list your notifications',
-    run: async ({ ctx: c, cmd }) => {
-      out(notificationsTable(await c.manage(cmd, (m) => m.listNotifications()), c.style()));
+    run: async ({ ctx: c, source }) => {
+      out(notificationsTable(await c.manage(source, (m) => m.listNotifications()), c.style()));
     },
   });
   const createCmd = leaf(ctx, {
@@ -86,10 +86,10 @@ export function notificationsCommand(ctx: () => Context): Command {
       { key: 'comment', names: ['--comment'], value: 'TEXT', description: 'text of the calendar invitation (ics_invite)' },
       { key: 'interactive', names: ['-i', '--interactive'], description: 'ask for everything' },
     ],
-    run: async ({ ctx: c, cmd, flags }) => {
+    run: async ({ ctx: c, source, flags }) => {
       if (bool(flags.interactive)) {
         requireTerminal('--interactive');
-        await c.manage(cmd, (m) => createInteractively(c, m));
+        await c.manage(source, (m) => createInteractively(c, m));
         return;
       }
       const type = str(flags.type);
@@ -97,7 +97,7 @@ export function notificationsCommand(ctx: () => Context): Command {
       if (!type) throw new UsageError('missing --type', `give --type ${TYPES.join(' or ')}`);
       if (!classes.length) throw new UsageError('missing --classes', 'give --classes CLASS,...; see mytoken notifications create --help');
       const n: NewNotification = { type, classes, userWide: bool(flags.userWide), tags: names(flags.tags), comment: str(flags.comment) };
-      await c.manage(cmd, (m) => create(m, n));
+      await c.manage(source, (m) => create(m, n));
     },
   });
   const updateCmd = leaf(ctx, {
@@ -110,13 +110,13 @@ export function notificationsCommand(ctx: () => Context): Command {
       { key: 'addTags', names: ['--add-tags'], value: 'TAG', repeatable: true, description: 'add these tags (created if they do not exist)' },
       { key: 'removeTags', names: ['--remove-tags'], value: 'TAG', repeatable: true, description: 'remove these tags' },
     ],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
       const [addC, removeC, addT, removeT] = [flags.addClasses, flags.removeClasses, flags.addTags, flags.removeTags].map(names);
       if (![addC, removeC, addT, removeT].some((l) => l!.length)) {
         throw new UsageError('nothing to change', 'give --add-classes, --remove-classes, --add-tags or --remove-tags');
       }
-      await c.manage(cmd, async (m) => {
+      await c.manage(source, async (m) => {
         const n = (await m.listNotifications()).find((x) => x.management_code === code);
         if (!n) throw new MytokenError(`notification with the management code '${code}' not found`, ExitStatus.failure, 'see mytoken notifications list for your notifications');
         if (addT!.length) await ensureTags(m, addT!);
@@ -134,10 +134,10 @@ export function notificationsCommand(ctx: () => Context): Command {
     summary: 'delete a notification',
     argument: codeArg,
     flags: [{ key: 'force', names: ['-f', '--force'], description: 'do not ask for confirmation' }],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
       if (!(await confirmDeletion(`notification ${code}`, bool(flags.force)))) return;
-      await c.manage(cmd, (m) => m.deleteNotification(code));
+      await c.manage(source, (m) => m.deleteNotification(code));
       out(`Notification '${code}' deleted successfully\n`);
     },
   });
@@ -146,9 +146,9 @@ export function notificationsCommand(ctx: () => Context): Command {
     summary: 'add a mytoken to a notification',
     argument: codeArg,
     flags: [momId, { key: 'includeChildren', names: ['--include-children'], description: 'its sub-tokens too' }],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
-      await c.manage(cmd, (m) => m.notificationToken('add', code, { momId: str(flags.momId), includeChildren: bool(flags.includeChildren) }));
+      await c.manage(source, (m) => m.notificationToken('add', code, { momId: str(flags.momId), includeChildren: bool(flags.includeChildren) }));
       out(`Token added to notification '${code}' successfully\n`);
     },
   });
@@ -157,9 +157,9 @@ export function notificationsCommand(ctx: () => Context): Command {
     summary: 'take a mytoken out of a notification',
     argument: codeArg,
     flags: [momId],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
-      await c.manage(cmd, (m) => m.notificationToken('remove', code, { momId: str(flags.momId) }));
+      await c.manage(source, (m) => m.notificationToken('remove', code, { momId: str(flags.momId) }));
       out(`Token removed from notification '${code}' successfully\n`);
     },
   });

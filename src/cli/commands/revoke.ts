@@ -28,11 +28,11 @@ export function revokeCommand(ctx: () => Context): Command {
         description: 'revoke the mytoken with this mom id instead (see mytoken info list-mytokens --include-mom-id)',
       },
     ],
-    run: async ({ ctx: c, cmd, flags }) => {
+    run: async ({ ctx: c, source, flags }) => {
       const momId = str(flags.momId);
       const recursive = bool(flags.recursive);
       await c.withToken(
-        cmd,
+        source,
         (server, cred) => revoke(server, cred, { momId, recursive }),
         // over ssh the key's own mytoken is revoked, or with --mom-id another one
         async (target, signal) => void (await sshRequest(target, 'revoke', momId || recursive ? { token: '', ...(momId ? { mom_id: momId } : {}), ...(recursive ? { recursive } : {}) } : undefined, signal)),

@@ -22,11 +22,11 @@ function tagCommand(ctx: () => Context, op: 'add' | 'remove'): Command {
       ' Needs the capability tokeninfo:tags, or manage_mytokens:tags with --mom-id.',
     argument: { name: 'tag', what: 'tag name' },
     flags,
-    run: async ({ ctx: c, cmd, flags: v, arg }) => {
+    run: async ({ ctx: c, source, flags: v, arg }) => {
       const tag = arg!;
       const change = { tag, momId: str(v.momId), includeChildren: bool(v.includeChildren) };
       await c.withToken(
-        cmd,
+        source,
         (server, cred) => changeTokenTag(server, cred, op, change),
         async (target, signal) =>
           void (await sshRequest(target, `${op}-tag`, { tag, ...(change.momId ? { mom_id: change.momId } : {}), include_children: change.includeChildren }, signal)),

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { splitSshValue } from '../../ssh/argv.js';
 import type { SshTarget } from '../../ssh/run.js';
 import { errBytes } from '../../output/terminal.js';
-import type { TokenSourceOptions } from '../../tokens/source.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from '../flags.js';
 
 export const tokenSourceFlags: FlagSpec[] = [
@@ -23,23 +22,27 @@ export function addTokenSourceFlags(cmd: Command): Command {
   return addFlags(cmd, tokenSourceFlags);
 }
 
+/** The token-source flags as given: where the mytoken comes from, or the ssh grant instead. */
+export interface TokenFlags {
+  mt?: string;
+  mtPrompt: boolean;
+  mtEnv?: string;
+  mtFile?: string;
+  /** --ssh: the host entry or ssh arguments, as written */
+  ssh?: string;
+}
+
 /** The token-source flags given to `cmd`, or else to the group commands above it (`calendars --MT-file F list`). */
-function readHere(cmd: Command, env: Record<string, string | undefined>) {
+export function readTokenFlags(cmd: Command, env: Record<string, string | undefined>): TokenFlags {
   const v = readFlags(cmd, tokenSourceFlags, env);
   for (let anc = cmd.parent; anc; anc = anc.parent) {
     const up = readFlags(anc, tokenSourceFlags, env);
     for (const k of Object.keys(v)) v[k] ??= up[k];
   }
-  return v;
+  return { mt: str(v.mt), mtPrompt: bool(v.mtPrompt), mtEnv: str(v.mtEnv), mtFile: str(v.mtFile), ssh: str(v.ssh) };
 }
 
-export function readTokenSource(cmd: Command, env: Record<string, string | undefined>): TokenSourceOptions {
-  const v = readHere(cmd, env);
-  return { mt: str(v.mt), mtPrompt: bool(v.mtPrompt), mtEnv: str(v.mtEnv), mtFile: str(v.mtFile) };
-}
-
-/** The --ssh value given to `cmd` or a group above it, split into ssh's arguments (ssh's messages shown as they come); undefined without --ssh. */
-export function readSshTarget(cmd: Command, env: Record<string, string | undefined>): SshTarget | undefined {
-  const v = str(readHere(cmd, env).ssh);
-  return v === undefined ? undefined : { args: splitSshValue(v, env.HOME), onStderr: errBytes };
+/** The --ssh value split into ssh's arguments (ssh's messages shown as they come); undefined without --ssh. */
+export function sshTarget(source: TokenFlags, env: Record<string, string | undefined>): SshTarget | undefined {
+  return source.ssh === undefined ? undefined : { args: splitSshValue(source.ssh, env.HOME), onStderr: errBytes };
 }

@@ -20,8 +20,8 @@ function emailCommand(ctx: () => Context): Command {
   const get = leaf(ctx, {
     name: 'get',
     summary: 'show your e-mail address and mail preferences',
-    run: async ({ ctx: c, cmd }) => {
-      out(emailBlock(await c.manage(cmd, (m) => m.getEmail())));
+    run: async ({ ctx: c, source }) => {
+      out(emailBlock(await c.manage(source, (m) => m.getEmail())));
     },
   });
   const update = leaf(ctx, {
@@ -33,12 +33,12 @@ function emailCommand(ctx: () => Context): Command {
       { key: 'html', names: ['--html'], description: 'send HTML mails' },
       { key: 'plain', names: ['--plain'], description: 'send plain-text mails' },
     ],
-    run: async ({ ctx: c, cmd, flags }) => {
+    run: async ({ ctx: c, source, flags }) => {
       const address = str(flags.email);
       const html = bool(flags.html);
       const plain = bool(flags.plain);
       if (!address && !html && !plain) throw new UsageError('nothing to change', 'give --email ADDRESS, --html or --plain');
-      await c.manage(cmd, (m) => m.updateEmail({ address, preferHtml: html ? true : plain ? false : undefined }));
+      await c.manage(source, (m) => m.updateEmail({ address, preferHtml: html ? true : plain ? false : undefined }));
       out('Email preferences updated successfully\n');
     },
   });
@@ -50,8 +50,8 @@ function tagsCommand(ctx: () => Context): Command {
   const listCmd = leaf(ctx, {
     name: 'list',
     summary: 'list your tags',
-    run: async ({ ctx: c, cmd }) => {
-      out(tagsTable(await c.manage(cmd, (m) => m.listTags()), c.style()));
+    run: async ({ ctx: c, source }) => {
+      out(tagsTable(await c.manage(source, (m) => m.listTags()), c.style()));
     },
   });
   const create = leaf(ctx, {
@@ -59,9 +59,9 @@ function tagsCommand(ctx: () => Context): Command {
     summary: 'create a tag',
     argument: tagArg,
     flags: [colorFlag],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
-      await c.manage(cmd, (m) => m.createTag(arg!, color));
+      await c.manage(source, (m) => m.createTag(arg!, color));
       out(`Tag '${arg}' created successfully\n`);
     },
   });
@@ -70,11 +70,11 @@ function tagsCommand(ctx: () => Context): Command {
     summary: 'rename a tag or change its colour',
     argument: tagArg,
     flags: [{ key: 'newName', names: ['--new-name'], value: 'NAME', description: 'the new name of the tag' }, colorFlag],
-    run: async ({ ctx: c, cmd, flags, arg }) => {
+    run: async ({ ctx: c, source, flags, arg }) => {
       const newName = str(flags.newName);
       const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
       if (!newName && !color) throw new UsageError('nothing to change', 'give --new-name NAME or --color COLOR');
-      await c.manage(cmd, (m) => m.updateTag(arg!, { newName, color }));
+      await c.manage(source, (m) => m.updateTag(arg!, { newName, color }));
       out(`Tag '${arg}' updated successfully\n`);
     },
   });
@@ -83,8 +83,8 @@ function tagsCommand(ctx: () => Context): Command {
     aliases: ['rm', 'remove'],
     summary: 'delete a tag',
     argument: tagArg,
-    run: async ({ ctx: c, cmd, arg }) => {
-      await c.manage(cmd, (m) => m.deleteTag(arg!));
+    run: async ({ ctx: c, source, arg }) => {
+      await c.manage(source, (m) => m.deleteTag(arg!));
       out(`Tag '${arg}' deleted successfully\n`);
     },
   });
