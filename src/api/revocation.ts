@@ -8,16 +8,24 @@ export interface RevokeRequest {
   recursive?: boolean;
 }
 
-/** Revokes the credential's mytoken, or with a mom id another one (the credential may rotate then). */
-export async function revoke(server: MytokenServer, cred: Credential, r: RevokeRequest): Promise<void> {
-  const body: Record<string, unknown> = { token: cred.token };
+/** The body of a revocation; `token` is '' over ssh, where the key's mytoken acts. */
+export function revokeBody(r: RevokeRequest, token: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { token };
   if (r.momId) body.mom_id = r.momId;
   if (r.recursive) body.recursive = true;
+  return body;
+}
+
+/** Revokes the credential's mytoken, or with a mom id another one (the credential may rotate then). */
+export async function revoke(server: MytokenServer, cred: Credential, r: RevokeRequest): Promise<void> {
   await server.call('revocation_endpoint', 'revocation', {
     method: 'POST',
-    body,
+    body: revokeBody(r, cred.token),
     capability: r.momId ? 'manage_mytokens:revoke' : undefined,
     // the revoked token itself has no successor; the one that authorizes a revocation may rotate
     credential: r.momId ? cred : undefined,
   });
 }
+
+/** Revokes a mytoken by its own value (one this client was just given), with nothing to rotate. */
+export const revokeIssued = (server: MytokenServer, token: string) => revoke(server, { token, update: () => undefined }, {});

@@ -43,11 +43,17 @@ export interface TokenTagChange {
   includeChildren: boolean;
 }
 
-/** Puts a tag on a mytoken or takes it off. */
-export async function changeTokenTag(server: MytokenServer, cred: Credential, op: 'add' | 'remove', c: TokenTagChange): Promise<void> {
-  const body: Record<string, unknown> = { tag: c.tag, mytoken: cred.token };
+/** The body of a change of a token's tags; over ssh there is no `mytoken` (the key's acts). */
+export function tokenTagBody(c: TokenTagChange, mytoken?: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { tag: c.tag, ...(mytoken === undefined ? {} : { mytoken }) };
   if (c.momId) body.mom_id = c.momId;
   body.include_children = c.includeChildren;
+  return body;
+}
+
+/** Puts a tag on a mytoken or takes it off. */
+export async function changeTokenTag(server: MytokenServer, cred: Credential, op: 'add' | 'remove', c: TokenTagChange): Promise<void> {
+  const body = tokenTagBody(c, cred.token);
   await server.call('mytoken_endpoint', 'mytokens', {
     method: op === 'add' ? 'POST' : 'DELETE',
     path: '/tags',

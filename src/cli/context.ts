@@ -1,11 +1,10 @@
 // What every command action gets: environment, global flags, config, the server to talk to.
 import type { Command } from 'commander';
 import { sameIssuer } from '../api/discovery.js';
-import { httpManagement, type Management } from '../api/manage.js';
+import { httpOperations, type Operations } from '../api/operations.js';
 import { refusedTokenHint } from '../api/refusal.js';
 import { MytokenServer } from '../api/server.js';
-import { sshManagement } from '../ssh/manage.js';
-import type { SshTarget } from '../ssh/run.js';
+import { sshOperations } from '../ssh/operations.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { MytokenServerError, NoAnswerError, UnreachableError, UsageError } from '../errors.js';
 import { promptSecret } from '../output/prompt.js';
@@ -15,7 +14,7 @@ import { rotatingWaitMs } from '../api/http.js';
 import { type TokenSession, withMytoken } from '../tokens/rotation.js';
 import { decodeJwtPayload, isJwt, issuerOf, mayRotate } from '../tokens/jwt.js';
 import { checkTokenTarget } from '../output/target.js';
-import { findMytoken, type FoundToken, noTokenHint } from '../tokens/source.js';
+import { checkOutputTarget, findMytoken, type FoundToken, noTokenHint } from '../tokens/source.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
 import { sshTarget, type TokenFlags } from './options/token-source.js';
 import { colorsEnabled, Style } from '../output/style.js';
@@ -204,31 +203,25 @@ export class Context {
   }
 
   /**
-   * Finds the mytoken the command's flags name, and runs `use` with it against its server; with
-   * --ssh, runs `overSsh` instead (no mytoken is read), or refuses when the command has none.
+   * Runs `use` with the operations of the mytoken the flags name (or `found`, when the command has
+   * looked for it already), over HTTP against its server; with --ssh, over ssh (no mytoken is read).
+   * `output`: the file the command will write (-o), refused when it is where the mytoken lives.
    */
-  async withToken<T>(
-    source: TokenFlags,
-    use: (server: MytokenServer, cred: TokenSession) => Promise<T>,
-    overSsh?: (target: SshTarget, signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
+  async operate<T>(source: TokenFlags, use: (ops: Operations) => Promise<T>, opts: { found?: FoundToken; output?: string } = {}): Promise<T> {
     const target = sshTarget(source, this.env);
-    if (target) {
-      if (overSsh) return overSsh(target, this.signal);
-      throw new UsageError('this command does not work over ssh in this version', 'leave out --ssh and pass the mytoken (--MT-file ...)');
-    }
+    if (target) return use(sshOperations(target, this.signal));
+    const found = opts.found ?? (await this.requireMytoken(source));
+    checkOutputTarget(opts.output, found);
+    const server = this.serverFor(found.token);
+    return this.useMytoken(found, (session) => use(httpOperations(server, session)));
+  }
+
+  /** Runs `use` with the mytoken the flags name and its server, for what the ssh grant cannot do. */
+  async withServer<T>(source: TokenFlags, use: (server: MytokenServer, cred: TokenSession) => Promise<T>): Promise<T> {
+    if (source.ssh !== undefined) throw new UsageError('this command does not work over ssh in this version', 'leave out --ssh and pass the mytoken (--MT-file ...)');
     const found = await this.requireMytoken(source);
     const server = this.serverFor(found.token);
     return this.useMytoken(found, (session) => use(server, session));
-  }
-
-  /** The user's tags, e-mail settings, calendars and notifications: over HTTP, or with --ssh over ssh. */
-  manage<T>(source: TokenFlags, use: (m: Management) => Promise<T>): Promise<T> {
-    return this.withToken(
-      source,
-      (server, cred) => use(httpManagement(server, cred)),
-      (target, signal) => use(sshManagement(target, signal)),
-    );
   }
 
   /** Colours and text styles for stdout. */

@@ -1,5 +1,5 @@
 // Questions the management commands ask: confirmations of deletes and the interactive create flows.
-import type { Management } from '../api/manage.js';
+import type { Operations } from '../api/operations.js';
 import { UsageError } from '../errors.js';
 import { ask, canAsk, confirm } from '../output/prompt.js';
 import type { Style } from '../output/style.js';
@@ -24,7 +24,7 @@ export function requireTerminal(flag: string): void {
 }
 
 /** Shows the user's tags and asks which to use. */
-export async function askTags(m: Management, style: Style): Promise<string[]> {
+export async function askTags(m: Operations, style: Style): Promise<string[]> {
   const tags = await m.listTags();
   if (tags.length) err(`\nYour tags: ${style.tags(tags)}\n`);
   return commaNames(await ask('Tags, separated by commas (new ones are created; empty for none)', { default: '' }));

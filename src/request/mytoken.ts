@@ -136,12 +136,6 @@ export function requestedRestrictions(o: Pick<NewTokenOptions, 'restrictions' | 
   return flagClause ? [flagClause] : undefined;
 }
 
-/** `req` for a grant type, keys still in wire order (oidc_issuer and grant_type first). */
-export function forGrant(req: MytokenRequest, grantType: string, oidcIssuer = req.oidc_issuer): MytokenRequest {
-  const { oidc_issuer: _issuer, grant_type: _grant, ...rest } = req;
-  return { ...(oidcIssuer ? { oidc_issuer: oidcIssuer } : {}), grant_type: grantType, ...rest };
-}
-
 /**
  * The request with the default capabilities when it names none and includes no profile (which may
  * give some): the last step of upstream's order, applied on the login path.

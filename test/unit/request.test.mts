@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { parseGoInt } from '../../src/cli/flags.js';
-import { forGrant, newTokenRequest, withDefaultCapabilities } from '../../src/request/mytoken.js';
+import { forGrant } from '../../src/api/tokens.js';
+import { newTokenRequest, withDefaultCapabilities } from '../../src/request/mytoken.js';
 import { parseProfile } from '../../src/request/profile.js';
 import { combineRotation, parseRotation } from '../../src/request/rotation.js';
 

@@ -1,6 +1,6 @@
 // mytoken calendars: calendar feeds (ICS) with an event at the expiry of each mytoken in them.
 import type { Command } from 'commander';
-import { ensureTags, type Management } from '../../api/manage.js';
+import { ensureTags, type Operations } from '../../api/operations.js';
 import { ExitStatus, MytokenError, UsageError } from '../../errors.js';
 import { err, out } from '../../output/terminal.js';
 import { calendarsTable, summary } from '../../output/views.js';
@@ -15,7 +15,7 @@ const idArg = { name: 'calendar-id', what: 'calendar ID' };
 const force = { key: 'force', names: ['-f', '--force'], description: 'do not ask for confirmation' };
 const momId = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };
 
-async function create(m: Management, description: string | undefined, tags: string[]): Promise<void> {
+async function create(m: Operations, description: string | undefined, tags: string[]): Promise<void> {
   if (tags.length) await ensureTags(m, tags);
   const cal = await m.createCalendar({ description, tags });
   if (!cal.id) throw new MytokenError('the server answered without the ID of the new calendar');
@@ -31,7 +31,7 @@ export function calendarsCommand(ctx: () => Context): Command {
     name: 'list',
     summary: 'list your calendars',
     run: async ({ ctx: c, source }) => {
-      out(calendarsTable(await c.manage(source, (m) => m.listCalendars()), c.style()));
+      out(calendarsTable(await c.operate(source, (m) => m.listCalendars()), c.style()));
     },
   });
   const createCmd = leaf(ctx, {
@@ -45,11 +45,11 @@ export function calendarsCommand(ctx: () => Context): Command {
     ],
     run: async ({ ctx: c, source, flags }) => {
       if (!bool(flags.interactive)) {
-        await c.manage(source, (m) => create(m, str(flags.description), names(flags.tags)));
+        await c.operate(source, (m) => create(m, str(flags.description), names(flags.tags)));
         return;
       }
       requireTerminal('--interactive');
-      await c.manage(source, async (m) => {
+      await c.operate(source, async (m) => {
         err('Create a calendar\n\n');
         const description = (await ask('Description', { default: str(flags.description) ?? '' })) || undefined;
         const tags = await askTags(m, c.style());
@@ -76,7 +76,7 @@ export function calendarsCommand(ctx: () => Context): Command {
       if (!description && !add.length && !remove.length) {
         throw new UsageError('nothing to change', 'give --description TEXT, --add-tags TAG or --remove-tags TAG');
       }
-      await c.manage(source, async (m) => {
+      await c.operate(source, async (m) => {
         const cal = (await m.listCalendars()).find((x) => x.id === id);
         if (!cal) throw notFound(id);
         if (add.length) await ensureTags(m, add);
@@ -95,7 +95,7 @@ export function calendarsCommand(ctx: () => Context): Command {
     run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
       if (!(await confirmDeletion(`calendar ${id}`, bool(flags.force)))) return;
-      await c.manage(source, async (m) => {
+      await c.operate(source, async (m) => {
         // the server answers 204 also for an ID it does not know (server-api 4.10), so look first
         if (!(await m.listCalendars()).some((x) => x.id === id)) throw notFound(id);
         await m.deleteCalendar(id);
@@ -111,7 +111,7 @@ export function calendarsCommand(ctx: () => Context): Command {
     flags: [momId, { key: 'comment', names: ['--comment'], value: 'TEXT', description: 'text for the calendar event' }],
     run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
-      await c.manage(source, (m) => m.calendarToken('subscribe', id, { momId: str(flags.momId), comment: str(flags.comment) }));
+      await c.operate(source, (m) => m.calendarToken('subscribe', id, { momId: str(flags.momId), comment: str(flags.comment) }));
       out(`Successfully subscribed to calendar '${id}'\n`);
     },
   });
@@ -122,7 +122,7 @@ export function calendarsCommand(ctx: () => Context): Command {
     flags: [momId],
     run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
-      await c.manage(source, (m) => m.calendarToken('unsubscribe', id, { momId: str(flags.momId) }));
+      await c.operate(source, (m) => m.calendarToken('unsubscribe', id, { momId: str(flags.momId) }));
       out(`Successfully unsubscribed from calendar '${id}'\n`);
     },
   });

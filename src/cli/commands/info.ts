@@ -1,9 +1,6 @@
 // mytoken info: what a mytoken is (decoded locally), its introspection, history, sub-tokens, the
 // user's mytokens, and the notifications attached to it.
 import type { Command } from 'commander';
-import { eventHistory, introspect, listMytokens, subtokens, tokenNotifications, type TokenNotifications } from '../../api/tokeninfo.js';
-import type { HistoryEvent, TokenTree } from '../../api/types.js';
-import { sshJson } from '../../ssh/run.js';
 import { MytokenError, UsageError } from '../../errors.js';
 import { prettyJson, reindentVerbatim, typed } from '../../output/json.js';
 import { out } from '../../output/terminal.js';
@@ -26,11 +23,7 @@ export function listMytokensCommand(ctx: () => Context): Command {
     description: 'List all mytokens of the user, sub-tokens under their parents (needs the capability manage_mytokens:list).',
     flags: [includeMomId],
     run: async ({ ctx: c, source, flags }) => {
-      const res = await c.withToken(
-        source,
-        (server, cred) => listMytokens(server, cred),
-        (target, signal) => sshJson<{ mytokens?: TokenTree[] | null }>(target, 'list-all-mytokens', undefined, signal),
-      );
+      const res = await c.operate(source, (ops) => ops.listMytokens());
       out(mytokensTable(res.mytokens ?? [], bool(flags.includeMomId), c.style()));
     },
   });
@@ -44,11 +37,7 @@ export function infoCommand(ctx: () => Context): Command {
     summary: 'ask the server about the mytoken',
     description: 'Print what the server knows of the mytoken, as JSON, including how often each restriction has been used.',
     run: async ({ ctx: c, source }) => {
-      const res = await c.withToken(
-        source,
-        (server, cred) => introspect(server, cred),
-        (target, signal) => sshJson<Record<string, unknown>>(target, 'introspect', undefined, signal),
-      );
+      const res = await c.operate(source, (ops) => ops.introspect());
       out(prettyJson(typed(res, INTROSPECTION)));
     },
   });
@@ -56,11 +45,7 @@ export function infoCommand(ctx: () => Context): Command {
     name: 'history',
     summary: 'show the event history of the mytoken',
     run: async ({ ctx: c, source }) => {
-      const res = await c.withToken(
-        source,
-        (server, cred) => eventHistory(server, cred),
-        (target, signal) => sshJson<{ events?: HistoryEvent[] | null }>(target, 'history', undefined, signal),
-      );
+      const res = await c.operate(source, (ops) => ops.history());
       out(historyTable(res.events ?? []));
     },
   });
@@ -69,11 +54,7 @@ export function infoCommand(ctx: () => Context): Command {
     aliases: ['token-tree', 'tree'],
     summary: 'show the mytoken and its sub-tokens as a tree (JSON)',
     run: async ({ ctx: c, source }) => {
-      const res = await c.withToken(
-        source,
-        (server, cred) => subtokens(server, cred),
-        (target, signal) => sshJson<{ mytokens?: TokenTree }>(target, 'list-subtokens', undefined, signal),
-      );
+      const res = await c.operate(source, (ops) => ops.subtokens());
       if (!res.mytokens) throw new MytokenError('the server answered without a token tree');
       out(prettyJson(typed(res.mytokens, treeModel())));
     },
@@ -92,11 +73,7 @@ export function infoCommand(ctx: () => Context): Command {
     ],
     run: async ({ ctx: c, source, flags }) => {
       const momIds = list(flags.momId);
-      const res = await c.withToken(
-        source,
-        (server, cred) => tokenNotifications(server, cred, momIds),
-        (target, signal) => sshJson<TokenNotifications>(target, 'tokeninfo-notifications', { action: '', mytoken: '', ...(momIds.length ? { mom_ids: momIds } : {}) }, signal),
-      );
+      const res = await c.operate(source, (ops) => ops.tokenNotifications(momIds));
       const style = c.style();
       if (res.mom_id_mapping) {
         out(

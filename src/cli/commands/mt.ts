@@ -1,24 +1,21 @@
 // mytoken MT: a new mytoken, from a transfer code, from a mytoken (sub-token) or by logging in (OIDC).
 import { Command } from 'commander';
-import type { MytokenServer } from '../../api/server.js';
-import { exchangeTransferCode, requestMytoken, startAuthCodeFlow } from '../../api/tokens.js';
+import { exchangeTransferCode, forGrant, startAuthCodeFlow } from '../../api/tokens.js';
 import type { MytokenRequest, MytokenResponse } from '../../api/types.js';
 import { resolveProvider } from '../../config/config.js';
 import { MytokenError, RefusedError, UsageError } from '../../errors.js';
 import { warn, writeToken } from '../../output/terminal.js';
-import { revoke } from '../../api/revocation.js';
+import { revokeIssued } from '../../api/revocation.js';
 import { grantedDifferences } from '../../request/granted.js';
 import { isTokenText } from '../../safefs.js';
 import { finishLogin } from '../login.js';
-import { forGrant, newTokenRequest, withDefaultCapabilities, type NewTokenOptions, parseCapabilities } from '../../request/mytoken.js';
+import { newTokenRequest, withDefaultCapabilities, type NewTokenOptions, parseCapabilities } from '../../request/mytoken.js';
 import { capabilityFlag } from '../options/capabilities.js';
 import { addRestrictionFlags, forceFlag, readRestrictionFlags } from '../options/restrictions.js';
 import { addRotationFlags, readRotationFlags } from '../options/rotation.js';
-import { checkOutputTarget } from '../../tokens/source.js';
 import type { Context } from '../context.js';
 import { addFlags, bool, type FlagSpec, list, readFlags, str } from '../flags.js';
-import { addTokenSourceFlags, readTokenFlags, sshTarget } from '../options/token-source.js';
-import { sshRequest } from '../../ssh/run.js';
+import { addTokenSourceFlags, readTokenFlags } from '../options/token-source.js';
 import { nowSeconds } from '../../request/time.js';
 import { addHelpCommand, helpIfAsked, strayWords } from '../help.js';
 import { checkTokenTarget } from '../../output/target.js';
@@ -69,11 +66,11 @@ const lastFlags: FlagSpec[] = [
   },
 ];
 
-/** The token the user asked for out of a mytoken response: the mytoken, or the transfer code. */
-function issuedToken(res: MytokenResponse, server: MytokenServer): string {
+/** The token the user asked for out of a mytoken response: the mytoken, or the transfer code. `peer`: who answered. */
+function issuedToken(res: MytokenResponse, peer: string): string {
   const t = res.mytoken || res.transfer_code;
-  if (!t) throw new MytokenError(`the server ${server.instance} answered without a mytoken`);
-  if (!isTokenText(t)) throw new MytokenError(`the server ${server.instance} answered with a mytoken that is not a token (not one line of printable text)`);
+  if (!t) throw new MytokenError(`${peer} answered without a mytoken`);
+  if (!isTokenText(t)) throw new MytokenError(`${peer} answered with a mytoken that is not a token (not one line of printable text)`);
   return t;
 }
 
@@ -82,14 +79,20 @@ function issuedToken(res: MytokenResponse, server: MytokenServer): string {
  * parent without a word). With --strict that is an error: the new mytoken is revoked, or, if that
  * fails, written as usual so that a live mytoken is not lost.
  */
-async function checkGranted(server: MytokenServer, asked: MytokenRequest, res: MytokenResponse, strict: boolean, out: string | undefined): Promise<void> {
+async function checkGranted(
+  from: { peer: string; revokeIssued: (token: string) => Promise<void> },
+  asked: MytokenRequest,
+  res: MytokenResponse,
+  strict: boolean,
+  out: string | undefined,
+): Promise<void> {
   const diffs = grantedDifferences(asked, res);
   if (!diffs.length) return;
   const what = `the server did not grant the new mytoken as asked:\n  ${diffs.join('\n  ')}`;
   if (!strict) return warn(what);
-  const token = issuedToken(res, server);
+  const token = issuedToken(res, from.peer);
   try {
-    await revoke(server, { token, update: () => undefined }, {});
+    await from.revokeIssued(token);
   } catch (e) {
     writeToken(token, out);
     throw new RefusedError(`${what}\n  (--strict) and it could not be revoked (${(e as Error).message}), so it was kept as usual`, 'revoke it yourself if you do not want it (mytoken revoke)');
@@ -131,7 +134,7 @@ export function mtCommand(ctx: () => Context): Command {
     if (tc) {
       const server = c.serverFor();
       const res = await exchangeTransferCode(server, tc, c.signal);
-      writeToken(issuedToken(res, server), out);
+      writeToken(issuedToken(res, `the server ${server.instance}`), out);
       return;
     }
 
@@ -150,25 +153,13 @@ export function mtCommand(ctx: () => Context): Command {
     };
     const newRequest = newTokenRequest(options, { now: nowSeconds(), env: c.env, force });
     const source = readTokenFlags(cmd, c.env);
-    const ssh = sshTarget(source, c.env);
-    if (ssh) {
-      const token = await sshRequest(ssh, 'MT', forGrant(newRequest, 'ssh'), c.signal);
-      if (!isTokenText(token)) throw new MytokenError(`the ssh server answered with something that is not a mytoken: ${String(token).split('\n')[0]}`);
-      writeToken(token, out);
-      return;
-    }
-    const found = bool(v.oidc) ? undefined : await c.findMytoken(source);
-
-    if (found) {
-      // A sub-token has the parent's properties unless the user restricts them.
-      checkOutputTarget(out, found);
-      const server = c.serverFor(found.token);
-      const value = await c.useMytoken(found, async (session) => {
-        const body: MytokenRequest = { ...forGrant(newRequest, 'mytoken'), mytoken: session.token, error_on_restrictions: true };
-        return requestMytoken(server, body, { credential: session });
-      });
-      await checkGranted(server, newRequest, value, strict, out);
-      writeToken(issuedToken(value, server), out);
+    const found = source.ssh !== undefined || bool(v.oidc) ? undefined : await c.findMytoken(source);
+    if (source.ssh !== undefined || found) {
+      // a sub-token (over ssh: of the key's mytoken) has the parent's properties unless the user restricts them
+      // the lock on a rotating parent is held for the request only
+      const { ops, value } = await c.operate(source, async (ops) => ({ ops, value: await ops.subtoken(newRequest) }), { found, output: out });
+      await checkGranted(ops, newRequest, value, strict, out);
+      writeToken(issuedToken(value, ops.peer), out);
       return;
     }
 
@@ -186,8 +177,9 @@ export function mtCommand(ctx: () => Context): Command {
     const req = forGrant(loginRequest, 'oidc_flow', issuer);
     const start = await startAuthCodeFlow(server, req, c.signal);
     const res = await finishLogin(c, server, start);
-    await checkGranted(server, loginRequest, res, strict, out);
-    writeToken(issuedToken(res, server), out);
+    const peer = `the server ${server.instance}`;
+    await checkGranted({ peer, revokeIssued: (t) => revokeIssued(server, t) }, loginRequest, res, strict, out);
+    writeToken(issuedToken(res, peer), out);
   });
   return cmd;
 }

@@ -1,6 +1,6 @@
 // mytoken notifications: e-mail notifications about what happens with your mytokens.
 import type { Command } from 'commander';
-import { ensureTags, type Management } from '../../api/manage.js';
+import { ensureTags, type Operations } from '../../api/operations.js';
 import { type NewNotification, NOTIFICATION_CLASSES } from '../../api/notifications.js';
 import { ExitStatus, MytokenError, UsageError } from '../../errors.js';
 import { err, out } from '../../output/terminal.js';
@@ -24,7 +24,7 @@ const TYPES = ['mail', 'ics_invite'];
  */
 export const ICS_INVITE_SENT = '\n✓ Calendar invitation sent by e-mail (an ics_invite is sent once and not stored, so there is no management code)\n';
 
-async function create(m: Management, n: NewNotification): Promise<void> {
+async function create(m: Operations, n: NewNotification): Promise<void> {
   if (n.tags.length) await ensureTags(m, n.tags);
   const code = await m.createNotification(n);
   if (code) return out(`\n✓ Notification created successfully! Management code: ${code}\n`);
@@ -33,7 +33,7 @@ async function create(m: Management, n: NewNotification): Promise<void> {
 }
 
 /** The interactive create: asks for everything, shows a summary, creates on confirmation. */
-async function createInteractively(c: Context, m: Management): Promise<void> {
+async function createInteractively(c: Context, m: Operations): Promise<void> {
   err('Create a notification\n\n');
   const type = await ask('Type', { choices: TYPES, default: 'mail' });
   err(`\nNotification classes (a class includes the ones under it):\n${classList(NOTIFICATION_CLASSES)}\n`);
@@ -62,7 +62,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     name: 'list',
     summary: 'list your notifications',
     run: async ({ ctx: c, source }) => {
-      out(notificationsTable(await c.manage(source, (m) => m.listNotifications()), c.style()));
+      out(notificationsTable(await c.operate(source, (m) => m.listNotifications()), c.style()));
     },
   });
   const createCmd = leaf(ctx, {
@@ -89,7 +89,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     run: async ({ ctx: c, source, flags }) => {
       if (bool(flags.interactive)) {
         requireTerminal('--interactive');
-        await c.manage(source, (m) => createInteractively(c, m));
+        await c.operate(source, (m) => createInteractively(c, m));
         return;
       }
       const type = str(flags.type);
@@ -97,7 +97,7 @@ export function notificationsCommand(ctx: () => Context): Command {
       if (!type) throw new UsageError('missing --type', `give --type ${TYPES.join(' or ')}`);
       if (!classes.length) throw new UsageError('missing --classes', 'give --classes CLASS,...; see mytoken notifications create --help');
       const n: NewNotification = { type, classes, userWide: bool(flags.userWide), tags: names(flags.tags), comment: str(flags.comment) };
-      await c.manage(source, (m) => create(m, n));
+      await c.operate(source, (m) => create(m, n));
     },
   });
   const updateCmd = leaf(ctx, {
@@ -116,7 +116,7 @@ export function notificationsCommand(ctx: () => Context): Command {
       if (![addC, removeC, addT, removeT].some((l) => l!.length)) {
         throw new UsageError('nothing to change', 'give --add-classes, --remove-classes, --add-tags or --remove-tags');
       }
-      await c.manage(source, async (m) => {
+      await c.operate(source, async (m) => {
         const n = (await m.listNotifications()).find((x) => x.management_code === code);
         if (!n) throw new MytokenError(`notification with the management code '${code}' not found`, ExitStatus.failure, 'see mytoken notifications list for your notifications');
         if (addT!.length) await ensureTags(m, addT!);
@@ -137,7 +137,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
       if (!(await confirmDeletion(`notification ${code}`, bool(flags.force)))) return;
-      await c.manage(source, (m) => m.deleteNotification(code));
+      await c.operate(source, (m) => m.deleteNotification(code));
       out(`Notification '${code}' deleted successfully\n`);
     },
   });
@@ -148,7 +148,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     flags: [momId, { key: 'includeChildren', names: ['--include-children'], description: 'its sub-tokens too' }],
     run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
-      await c.manage(source, (m) => m.notificationToken('add', code, { momId: str(flags.momId), includeChildren: bool(flags.includeChildren) }));
+      await c.operate(source, (m) => m.notificationToken('add', code, { momId: str(flags.momId), includeChildren: bool(flags.includeChildren) }));
       out(`Token added to notification '${code}' successfully\n`);
     },
   });
@@ -159,7 +159,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     flags: [momId],
     run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
-      await c.manage(source, (m) => m.notificationToken('remove', code, { momId: str(flags.momId) }));
+      await c.operate(source, (m) => m.notificationToken('remove', code, { momId: str(flags.momId) }));
       out(`Token removed from notification '${code}' successfully\n`);
     },
   });

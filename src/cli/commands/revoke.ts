@@ -1,8 +1,6 @@
 // mytoken revoke: revoke the mytoken (and its sub-tokens), or another one by its mom id.
 import type { Command } from 'commander';
-import { revoke } from '../../api/revocation.js';
 import { out } from '../../output/terminal.js';
-import { sshRequest } from '../../ssh/run.js';
 import { leaf } from '../command.js';
 import type { Context } from '../context.js';
 import { bool, str } from '../flags.js';
@@ -31,12 +29,7 @@ export function revokeCommand(ctx: () => Context): Command {
     run: async ({ ctx: c, source, flags }) => {
       const momId = str(flags.momId);
       const recursive = bool(flags.recursive);
-      await c.withToken(
-        source,
-        (server, cred) => revoke(server, cred, { momId, recursive }),
-        // over ssh the key's own mytoken is revoked, or with --mom-id another one
-        async (target, signal) => void (await sshRequest(target, 'revoke', momId || recursive ? { token: '', ...(momId ? { mom_id: momId } : {}), ...(recursive ? { recursive } : {}) } : undefined, signal)),
-      );
+      await c.operate(source, (ops) => ops.revoke({ momId, recursive }));
       out('Token revoked\n');
     },
   });

@@ -1,8 +1,6 @@
 // mytoken MT tags add|remove: put a tag on a mytoken or take it off.
 import type { Command } from 'commander';
-import { changeTokenTag } from '../../api/tags.js';
 import { out } from '../../output/terminal.js';
-import { sshRequest } from '../../ssh/run.js';
 import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
 import { bool, type FlagSpec, str } from '../flags.js';
@@ -25,12 +23,7 @@ function tagCommand(ctx: () => Context, op: 'add' | 'remove'): Command {
     run: async ({ ctx: c, source, flags: v, arg }) => {
       const tag = arg!;
       const change = { tag, momId: str(v.momId), includeChildren: bool(v.includeChildren) };
-      await c.withToken(
-        source,
-        (server, cred) => changeTokenTag(server, cred, op, change),
-        async (target, signal) =>
-          void (await sshRequest(target, `${op}-tag`, { tag, ...(change.momId ? { mom_id: change.momId } : {}), include_children: change.includeChildren }, signal)),
-      );
+      await c.operate(source, (ops) => ops.tokenTag(op, change));
       out(`Tag '${tag}' ${op === 'add' ? 'added' : 'removed'} successfully\n`);
     },
   });

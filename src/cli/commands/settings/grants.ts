@@ -34,7 +34,7 @@ function grantCommand(ctx: () => Context, enable: boolean): Command {
     argument: { name: 'grant', what: 'grant type' },
     run: async (a) => {
       const grant = exactlyOne(a, 'grant type', `mytoken settings grants ${verb} ssh`);
-      await a.ctx.withToken(a.source, (server, cred) => setGrant(server, cred, grant, enable));
+      await a.ctx.withServer(a.source, (server, cred) => setGrant(server, cred, grant, enable));
       out(`Grant '${grant}' ${verb}d\n`);
     },
   });
@@ -65,7 +65,7 @@ async function addKey(a: RunArgs): Promise<void> {
   const restrictions = requestedRestrictions(readRestrictionFlags(a.cmd, c.env), { now: nowSeconds(), env: c.env, force });
   const capabilities = parseCapabilities(str(a.flags.capability), force);
   let used: MytokenServer | undefined;
-  const added = await c.withToken(a.source, async (server, cred): Promise<SshKeyAdded> => {
+  const added = await c.withServer(a.source, async (server, cred): Promise<SshKeyAdded> => {
     used = server;
     let start;
     try {
@@ -185,7 +185,7 @@ function sshCommand(ctx: () => Context): Command {
     aliases: ['view'],
     summary: 'list your ssh keys',
     run: async ({ ctx: c, source }) => {
-      const { enabled, keys } = await c.withToken(source, (server, cred) => listSshKeys(server, cred));
+      const { enabled, keys } = await c.withServer(source, (server, cred) => listSshKeys(server, cred));
       out(sshKeysListing(enabled, keys));
     },
   });
@@ -219,7 +219,7 @@ function sshCommand(ctx: () => Context): Command {
     run: async (a) => {
       const arg = exactlyOne(a, 'ssh key', 'mytoken settings grants ssh delete SHA256:...');
       const which = arg.startsWith('SHA256:') ? { fingerprint: arg } : { key: publicKeyFrom(arg) };
-      await a.ctx.withToken(a.source, (server, cred) => deleteSshKey(server, cred, which));
+      await a.ctx.withServer(a.source, (server, cred) => deleteSshKey(server, cred, which));
       out('Successfully removed ssh key\n');
     },
   });
@@ -232,7 +232,7 @@ export function grantsCommand(ctx: () => Context): Command {
     aliases: ['view'],
     summary: 'list your grant types and whether they are enabled',
     run: async ({ ctx: c, source }) => {
-      const { grants, offered } = await c.withToken(source, async (server, cred) => ({
+      const { grants, offered } = await c.withServer(source, async (server, cred) => ({
         grants: await listGrants(server, cred),
         offered: (await server.configuration()).mytoken_endpoint_grant_types_supported ?? [],
       }));

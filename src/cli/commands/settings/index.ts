@@ -21,7 +21,7 @@ function emailCommand(ctx: () => Context): Command {
     name: 'get',
     summary: 'show your e-mail address and mail preferences',
     run: async ({ ctx: c, source }) => {
-      out(emailBlock(await c.manage(source, (m) => m.getEmail())));
+      out(emailBlock(await c.operate(source, (m) => m.getEmail())));
     },
   });
   const update = leaf(ctx, {
@@ -38,7 +38,7 @@ function emailCommand(ctx: () => Context): Command {
       const html = bool(flags.html);
       const plain = bool(flags.plain);
       if (!address && !html && !plain) throw new UsageError('nothing to change', 'give --email ADDRESS, --html or --plain');
-      await c.manage(source, (m) => m.updateEmail({ address, preferHtml: html ? true : plain ? false : undefined }));
+      await c.operate(source, (m) => m.updateEmail({ address, preferHtml: html ? true : plain ? false : undefined }));
       out('Email preferences updated successfully\n');
     },
   });
@@ -51,7 +51,7 @@ function tagsCommand(ctx: () => Context): Command {
     name: 'list',
     summary: 'list your tags',
     run: async ({ ctx: c, source }) => {
-      out(tagsTable(await c.manage(source, (m) => m.listTags()), c.style()));
+      out(tagsTable(await c.operate(source, (m) => m.listTags()), c.style()));
     },
   });
   const create = leaf(ctx, {
@@ -61,7 +61,7 @@ function tagsCommand(ctx: () => Context): Command {
     flags: [colorFlag],
     run: async ({ ctx: c, source, flags, arg }) => {
       const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
-      await c.manage(source, (m) => m.createTag(arg!, color));
+      await c.operate(source, (m) => m.createTag(arg!, color));
       out(`Tag '${arg}' created successfully\n`);
     },
   });
@@ -74,7 +74,7 @@ function tagsCommand(ctx: () => Context): Command {
       const newName = str(flags.newName);
       const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
       if (!newName && !color) throw new UsageError('nothing to change', 'give --new-name NAME or --color COLOR');
-      await c.manage(source, (m) => m.updateTag(arg!, { newName, color }));
+      await c.operate(source, (m) => m.updateTag(arg!, { newName, color }));
       out(`Tag '${arg}' updated successfully\n`);
     },
   });
@@ -84,7 +84,7 @@ function tagsCommand(ctx: () => Context): Command {
     summary: 'delete a tag',
     argument: tagArg,
     run: async ({ ctx: c, source, arg }) => {
-      await c.manage(source, (m) => m.deleteTag(arg!));
+      await c.operate(source, (m) => m.deleteTag(arg!));
       out(`Tag '${arg}' deleted successfully\n`);
     },
   });
