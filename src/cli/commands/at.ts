@@ -9,7 +9,7 @@ import { addFlags, type FlagSpec, list, readFlags, str } from '../flags.js';
 import { addTokenSourceFlags, readSshTarget, readTokenSource } from '../options/token-source.js';
 import { sshRequest } from '../../ssh/run.js';
 import { helpIfAsked, unexpectedArguments } from '../help.js';
-import { checkTokenTarget } from '../../output/target.js';
+import { checkTokenTarget } from '../../target.js';
 import { isTokenText } from '../../safefs.js';
 
 const flags: FlagSpec[] = [

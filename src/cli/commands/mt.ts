@@ -21,7 +21,7 @@ import { addTokenSourceFlags, readSshTarget, readTokenSource } from '../options/
 import { sshRequest } from '../../ssh/run.js';
 import { nowSeconds } from '../../request/time.js';
 import { addHelpCommand, helpIfAsked, strayWords } from '../help.js';
-import { checkTokenTarget } from '../../output/target.js';
+import { checkTokenTarget } from '../../target.js';
 import { listMytokensCommand } from './info.js';
 import { tokenTagsCommand } from './token-tags.js';
 
