@@ -12,8 +12,7 @@ import { euid } from '../safefs.js';
 import { isTerminal, reportWriteBack, warn } from '../output/terminal.js';
 import { rotatingWaitMs } from '../api/http.js';
 import { type TokenSession, withMytoken } from '../tokens/rotation.js';
-import { decodeJwtPayload, isJwt, issuerOf, mayRotate } from '../tokens/jwt.js';
-import { checkTokenTarget } from '../output/target.js';
+import { decodeJwtPayload, issuerOf, mayRotate } from '../tokens/jwt.js';
 import { checkOutputTarget, findMytoken, type FoundToken, noTokenHint } from '../tokens/source.js';
 import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
 import { sshTarget, type TokenFlags } from './options/token-source.js';
@@ -71,25 +70,6 @@ class IssuerServer extends MytokenServer {
         'so the token given is probably not a mytoken (an access or ID token of an OpenID provider?); a mytoken comes from mytoken MT',
       );
     }
-  }
-}
-
-/**
- * A mytoken that says it rotates (a JWT with a rotation claim) is rewritten in its file on use: a
- * file that cannot be replaced is refused before anything is sent, since the new version would
- * have nowhere to go and the version in the file stops working. (A short token does not say, so
- * one on a read-only mount is used as it is.)
- */
-function checkRotatingFile(found: FoundToken): void {
-  if (!found.file || !isJwt(found.token) || !mayRotate(found.token)) return;
-  try {
-    checkTokenTarget(found.file, found.origin.startsWith('--MT-file') ? '--MT-file' : 'the token file');
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    throw new UsageError(
-      `${e.message}, but the mytoken rotates: each use replaces it there with a new version`,
-      'keep the token file where it can be rewritten (the version in it stops working once the server rotates it)',
-    );
   }
 }
 
@@ -162,7 +142,6 @@ export class Context {
    * written back, and the user told, as soon as a reply carries it.
    */
   async useMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>): Promise<T> {
-    checkRotatingFile(found);
     let used: TokenSession | undefined;
     try {
       return await this.withSession(found, (session) => use((used = session)));
@@ -178,7 +157,7 @@ export class Context {
           exp: num(claims.exp),
           nbf: num(claims.nbf),
           rotates: used?.mayRotate ?? mayRotate(found.token),
-          file: found.path,
+          file: found.store?.file,
           now: Date.now() / 1000,
         }),
       );

@@ -2,8 +2,8 @@
 import { fstatSync, writeSync } from 'node:fs';
 import { ExitStatus, MytokenError, OutputError, UsageError } from '../errors.js';
 import { errnoText, writeFileAtomic } from '../safefs.js';
-import { isStdoutTarget } from './target.js';
-import type { WriteBack } from '../tokens/rotation.js';
+import { isStdoutTarget } from '../target.js';
+import type { WriteBack } from '../tokens/store.js';
 
 function writeAll(fd: number, text: string | Uint8Array): void {
   const buf = typeof text === 'string' ? Buffer.from(text) : text;
@@ -105,9 +105,9 @@ export function reportWriteBack(wb: WriteBack | undefined): boolean {
     return true;
   }
   if (wb.copy) {
-    err(`mytoken: the server rotated the mytoken, but ${wb.file} could not be rewritten (${wb.reason}).\n  The new mytoken is in ${wb.copy}; move it over ${wb.file}.\n`);
+    err(`mytoken: the server rotated the mytoken, but ${wb.name} could not be rewritten (${wb.reason}).\n  The new mytoken is in ${wb.copy}; move it over ${wb.name}.\n`);
   } else {
-    err(`mytoken: the server rotated the mytoken, but ${wb.file} could not be rewritten (${wb.reason}) and no copy could be saved.\n  Keep this new mytoken:\n${wb.token}\n\n`);
+    err(`mytoken: the server rotated the mytoken, but ${wb.name} could not be rewritten (${wb.reason}) and no copy could be saved.\n  Keep this new mytoken:\n${wb.token}\n\n`);
   }
   return false;
 }

@@ -1,52 +1,18 @@
-// Rotation write-back: a rotated mytoken replaces the old one in the file it came from, under the
-// file's lock, before the command prints anything; it is never dropped. The journal beside the
-// file (journal.ts) carries a new version across a process killed before the file was rewritten.
-import { readFileSync, statSync } from 'node:fs';
-import { AnswerLostError, InterruptedError, MytokenError, MytokenServerError, RefusedError, UsageError } from '../errors.js';
-import { isTokenText, writeFileAtomic } from '../safefs.js';
-import { replaceFirstLine } from './file-format.js';
+// Rotation write-back: a rotated mytoken replaces the old one in the store it came from (a file:
+// store.ts), under the store's lock, before the command prints anything; it is never dropped. The
+// journal beside the store's anchor (journal.ts) carries a new version across a process killed
+// before the store was rewritten.
+import { AnswerLostError, InterruptedError, MytokenError, MytokenServerError, RefusedError } from '../errors.js';
+import { isTokenText } from '../safefs.js';
 import { fingerprint, isSuccessor, type JournalEntry, readJournal, removeJournal, removeOrphans, writeJournal } from './journal.js';
-import { mayRotate } from './jwt.js';
+import { isJwt, mayRotate } from './jwt.js';
 import { lockFile, processAlive } from './lock.js';
-import { type FoundToken, rereadToken } from './source.js';
-
-export type WriteBack =
-  /** the new token is in the file */
-  | { kind: 'written'; file: string }
-  /** the token came from no file: the caller must show the new token to the user */
-  | { kind: 'not-stored'; token: string; origin: string }
-  /** the file could not be written: the new token is in `copy`, or only in `token` */
-  | { kind: 'failed'; file: string; reason: string; copy?: string; token: string };
+import type { FoundToken } from './source.js';
+import type { WriteBack } from './store.js';
 
 /** Stores `newToken` where `found` came from. Never throws: failures are described in the result. */
-export function writeBack(found: FoundToken, newToken: string): WriteBack {
-  if (!found.file) return { kind: 'not-stored', token: newToken, origin: found.origin };
-  const file = found.file;
-  const named = found.path ?? file;
-  try {
-    let content = newToken;
-    if (found.format === 'first-line') {
-      // keep whatever follows the first line (comments, other tokens)
-      let old = '';
-      try {
-        old = readFileSync(file, 'utf8');
-      } catch {
-        /* gone: write just the token */
-      }
-      content = replaceFirstLine(old, newToken);
-    }
-    writeFileAtomic(file, content, { keepMode: true });
-    return { kind: 'written', file: named };
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    const copy = `${file}.rotated-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    try {
-      writeFileAtomic(copy, newToken);
-      return { kind: 'failed', file: named, reason, copy, token: newToken };
-    } catch {
-      return { kind: 'failed', file: named, reason, token: newToken };
-    }
-  }
+function writeBack(found: FoundToken, newToken: string): WriteBack {
+  return found.store ? found.store.write(newToken) : { kind: 'not-stored', token: newToken, origin: found.origin };
 }
 
 /** The mytoken in use by a command: the newest version, kept current across several requests. */
@@ -65,36 +31,40 @@ export interface TokenSession {
 
 export interface UseOptions {
   signal?: AbortSignal;
-  /** how long to wait for another process's lock on the token file */
+  /** how long to wait for another process's lock on the token's store */
   lockTimeoutMs: number;
   /** told about every write-back, as it happens */
   onWriteBack?: (wb: WriteBack) => void;
   /** told when a request that may rotate the mytoken has had no answer within the ordinary timeout */
   onSlow?: (seconds: number) => void;
-  /** told when a new version left by an interrupted run was taken from the journal */
-  onRecovered?: (file: string, wb: WriteBack) => void;
+  /** told when a new version left by an interrupted run was taken from the journal (`name`: the store's) */
+  onRecovered?: (name: string, wb: WriteBack) => void;
 }
 
-/** A journal's word on the version now in the file: sent by a run that never got the answer. */
+/** A journal's word on the version now in the store: sent by a run that never got the answer. */
 function interruptedUse(entry: JournalEntry | undefined, token: string): JournalEntry | undefined {
   return entry && entry.using === fingerprint(token) ? entry : undefined;
 }
 
 /**
- * Runs `use` with the mytoken. When the token came from a file and may rotate, the file is locked
- * first and read again, so two processes sharing one rotating token take turns and each uses the
- * newest version; a new version an interrupted run left in the journal is adopted first; every
- * `token_update` is journaled and written back before the next request and before the lock is
- * released, also when a later request fails.
+ * Runs `use` with the mytoken. When the token came from a store and may rotate, the store is
+ * locked first and read again, so two processes sharing one rotating token take turns and each
+ * uses the newest version; a new version an interrupted run left in the journal is adopted first;
+ * every `token_update` is journaled and written back before the next request and before the lock
+ * is released, also when a later request fails. A mytoken that says it rotates (a JWT with a
+ * rotation claim) is refused before anything is sent when its store could not take a new version;
+ * a short token does not say, so one on a read-only mount is used as it is.
  */
 export async function withMytoken<T>(found: FoundToken, use: (session: TokenSession) => Promise<T>, opts: UseOptions): Promise<T> {
+  const { store } = found;
   const rotating = mayRotate(found.token);
-  if (!found.file || !rotating) return use(plainSession(found, rotating, opts));
-  const file = found.file;
-  const named = found.path ?? file;
+  if (store && rotating && isJwt(found.token)) store.checkWritable();
+  if (!store || !rotating) return use(plainSession(found, rotating, opts));
+  const anchor = store.anchor;
+  const named = store.name;
   let lock;
   try {
-    lock = await lockFile(file, { timeoutMs: opts.lockTimeoutMs, signal: opts.signal });
+    lock = await lockFile(anchor, { timeoutMs: opts.lockTimeoutMs, signal: opts.signal });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ABORT_ERR') throw new InterruptedError();
@@ -104,14 +74,14 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
         : undefined;
     throw new MytokenError(`could not lock the token file ${named}: ${(e as Error).message}`, undefined, hint);
   }
-  // kept when the next run needs it: a new version the file did not get, or a lost answer
+  // kept when the next run needs it: a new version the store did not get, or a lost answer
   let keepJournal = false;
   try {
-    checkOneName(file, named);
-    let current = rereadToken(found);
-    const left = readJournal(file);
+    store.checkBeforeUse();
+    let current: FoundToken = { ...found, token: store.reread() ?? found.token };
+    const left = readJournal(anchor);
     if (left) {
-      removeOrphans(file, processAlive);
+      removeOrphans(anchor, processAlive);
       if (isSuccessor(left, current.token)) {
         const wb = writeBack(current, left.new!);
         current = { ...current, token: left.new! };
@@ -119,7 +89,7 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
       }
     }
     const suspect = interruptedUse(left, current.token);
-    writeJournal(file, { using: fingerprint(current.token) });
+    writeJournal(anchor, { using: fingerprint(current.token) });
     const session = plainSession(
       current,
       true,
@@ -130,7 +100,7 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
           opts.onWriteBack?.(wb);
         },
       },
-      (old, next) => writeJournal(file, { using: fingerprint(next), replaces: fingerprint(old.token), new: next }),
+      (old, next) => writeJournal(anchor, { using: fingerprint(next), replaces: fingerprint(old.token), new: next }),
     );
     try {
       return await use(session);
@@ -148,25 +118,8 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
       throw e;
     }
   } finally {
-    if (!keepJournal) removeJournal(file);
+    if (!keepJournal) removeJournal(anchor);
     lock?.release();
-  }
-}
-
-/** A file with several names (hard links) cannot be rewritten for all of them at once. */
-function checkOneName(file: string, named: string): void {
-  let links = 1;
-  try {
-    links = statSync(file).nlink;
-  } catch {
-    return;
-  }
-  if (links > 1) {
-    throw new UsageError(
-      `${named} has ${links} names (hard links): a rotated mytoken would be written back under one name only, ` +
-        'and the others would keep a version the server no longer accepts',
-      `give the mytoken a file of its own (cp ${named} ${named}.new && mv ${named}.new ${named}), or use a symbolic link`,
-    );
   }
 }
 

@@ -1,10 +1,12 @@
 // Where the mytoken comes from: --MT, --MT-prompt, --MT-env, --MT-file, then WLCG discovery.
-import { lstatSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { lstatSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { euid, FileProblem, LIMITS, readLimited } from '../safefs.js';
-import { firstLine } from './file-format.js';
+import { type TokenFileFormat, tokenIn, tokenTextProblem } from './file-format.js';
+import { FileStore, realFile } from './file-store.js';
 import { foreignJwt } from './jwt.js';
+import type { TokenStore } from './store.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -19,21 +21,15 @@ export interface TokenSourceOptions {
   mtFile?: string;
 }
 
-/** How a token file is laid out: the first line (--MT-file) or the whole file trimmed (WLCG). */
-export type TokenFileFormat = 'first-line' | 'trimmed';
-
 export interface FoundToken {
   token: string;
-  /**
-   * the real path (symlinks resolved once) of the file the token came from: where it is locked
-   * and where a rotated token is written back, whichever name the user gave
-   */
-  file?: string;
-  /** the file as the user or discovery named it, for messages */
-  path?: string;
-  format?: TokenFileFormat;
   /** for messages: where the token came from, e.g. "--MT-file tok.txt" */
   origin: string;
+  /**
+   * where the token lives, and a rotated version is written back (a file: --MT-file, WLCG
+   * discovery); none for a token given as a value (--MT, --MT-env, --MT-prompt, $BEARER_TOKEN)
+   */
+  store?: TokenStore;
 }
 
 export interface FindOptions {
@@ -59,37 +55,11 @@ export function noTokenHint(find: { env: Env; uid: number; wlcgDiscovery: boolea
   return `${login};\nor put it where WLCG token discovery looks, in this order: ${places.join(', ')}`;
 }
 
-/**
- * What keeps `token` from being a mytoken as text (one word of printable ASCII, at most 16 KiB),
- * said exactly ("ends with a space", "has a tab at character 12"), or undefined when nothing does.
- * The token itself is never part of the answer.
- */
-export function tokenTextProblem(token: string): string | undefined {
-  if (token.length > LIMITS.token) return `is longer than ${LIMITS.token / 1024} KiB, too long for a mytoken`;
-  const i = token.search(/[^\x21-\x7e]/);
-  if (i < 0) return undefined;
-  const c = token.charCodeAt(i);
-  const what =
-    c === 0x20 ? 'a space' : c === 0x09 ? 'a tab' : c === 0x0a ? 'a line break' : c === 0x0d ? 'a carriage return (CR)' : c < 0x20 || c === 0x7f ? 'a control character' : 'a character that is not ASCII';
-  if (i === 0) return `starts with ${what}`;
-  if (i === token.length - 1) return `ends with ${what}`;
-  return `has ${what} at character ${i + 1}`;
-}
-
 /** What to do about a token text problem: `file` is the token file, when the token came from one. */
 export function tokenTextHint(problem: string, file?: string): string {
   const quoted = file && `'${file.replaceAll("'", `'\\''`)}'`;
   const fix = quoted && /^ends with (a space|a tab)/.test(problem) ? `; to drop the end of the first line: sed -i '1s/[[:space:]]*$//' ${quoted}` : '';
   return `a mytoken is one word of printable characters and nothing else${fix}`;
-}
-
-/** The token in a token file's text, or why there is none (and the text problem, if that is why). */
-export function tokenIn(text: string, format: TokenFileFormat): { token: string } | { why: string; problem?: string } {
-  const token = format === 'first-line' ? firstLine(text) : text.trim();
-  if (!token) return { why: format === 'first-line' ? 'holds no mytoken (its first line is empty)' : 'holds no mytoken (it is empty)' };
-  const problem = tokenTextProblem(token);
-  if (problem) return { why: `holds no usable mytoken: its ${format === 'first-line' ? 'first line' : 'text'} ${problem}`, problem };
-  return { token };
 }
 
 /**
@@ -129,15 +99,6 @@ export function readTokenFile(path: string, format: TokenFileFormat, flag: strin
   return got.token;
 }
 
-/** The real path of an existing file: every name (symlink) of one file gives the same answer. */
-export function realFile(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
 /**
  * The mytoken to use, or undefined when no source gave one. A source the user named (a flag) that
  * is missing or empty is an error, never a silent fall-through to the next source.
@@ -173,7 +134,7 @@ async function namedMytoken(opts: TokenSourceOptions, find: FindOptions): Promis
   if (opts.mtFile !== undefined) {
     if (!opts.mtFile) throw new UsageError('--MT-file was given an empty path');
     const token = readTokenFile(opts.mtFile, 'first-line', '--MT-file');
-    return { token, file: realFile(opts.mtFile), path: opts.mtFile, format: 'first-line', origin: `--MT-file ${opts.mtFile}` };
+    return { token, origin: `--MT-file ${opts.mtFile}`, store: new FileStore(opts.mtFile, 'first-line', '--MT-file') };
   }
   return undefined;
 }
@@ -253,42 +214,15 @@ export function discoverWlcg(env: Env, uid: number, onRefused?: (file: string, w
       onRefused?.(file, got.why);
       continue;
     }
-    return { token: got.token, file: got.real, path: file, format: 'trimmed', origin: file };
+    return { token: got.token, origin: file, store: new FileStore(file, 'trimmed', 'the token file', got.real) };
   }
   return undefined;
 }
 
-/** Reads the token again from the file it came from (after taking the file's lock). */
-export function rereadToken(found: FoundToken): FoundToken {
-  if (!found.file || !found.format) return found;
-  try {
-    const got = tokenIn(readLimited(found.file, { maxBytes: LIMITS.tokenFile }), found.format);
-    return 'token' in got ? { ...found, token: got.token } : found;
-  } catch {
-    return found;
-  }
-}
-
-/** Whether `out` names the file `real` (an existing real path): by inode, or by its real folder. */
-export function sameFile(out: string, real: string): boolean {
-  try {
-    const a = statSync(out);
-    const b = statSync(real);
-    return a.dev === b.dev && a.ino === b.ino;
-  } catch {
-    /* `out` does not exist (yet): compare where it would be */
-  }
-  try {
-    return join(realpathSync(dirname(out)), basename(out)) === real;
-  } catch {
-    return false;
-  }
-}
-
 /** Refuses an output file that is the file the mytoken came from: writing there would lose it. */
 export function checkOutputTarget(out: string | undefined, found: FoundToken | undefined): void {
-  if (!out || !found?.file || out === '-' || out === '/dev/stdout') return;
-  if (sameFile(out, found.file)) {
+  if (!out || !found?.store || out === '-' || out === '/dev/stdout') return;
+  if (found.store.isTarget(out)) {
     throw new UsageError(`-o ${out} is the file the mytoken comes from; writing there would lose the mytoken`, 'write the new token to another file');
   }
 }

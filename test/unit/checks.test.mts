@@ -6,7 +6,8 @@ import { checkCapabilities, isCapabilityName, KNOWN_CAPABILITIES } from '../../s
 import { closest } from '../../src/suggest.js';
 import { parseCapabilities } from '../../src/request/mytoken.js';
 import { foreignJwt } from '../../src/tokens/jwt.js';
-import { tokenIn, tokenTextProblem, tokenValue } from '../../src/tokens/source.js';
+import { tokenIn, tokenTextProblem } from '../../src/tokens/file-format.js';
+import { tokenValue } from '../../src/tokens/source.js';
 
 const jwt = (payload: object, header: object = { alg: 'ES512', typ: 'MT+JWT' }) =>
   `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`;

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { addFlags, type FlagSpec, list, readFlags, str } from '../flags.js';
 import { addTokenSourceFlags, readTokenFlags } from '../options/token-source.js';
 import { helpIfAsked, unexpectedArguments } from '../help.js';
-import { checkTokenTarget } from '../../output/target.js';
+import { checkTokenTarget } from '../../target.js';
 
 const flags: FlagSpec[] = [
   { key: 'scope', names: ['-s', '--scope'], value: 'SCOPE', repeatable: true, description: 'scope to request', defaultText: 'every scope the mytoken allows' },

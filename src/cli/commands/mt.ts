@@ -18,7 +18,7 @@ import { addFlags, bool, type FlagSpec, list, readFlags, str } from '../flags.js
 import { addTokenSourceFlags, readTokenFlags } from '../options/token-source.js';
 import { nowSeconds } from '../../request/time.js';
 import { addHelpCommand, helpIfAsked, strayWords } from '../help.js';
-import { checkTokenTarget } from '../../output/target.js';
+import { checkTokenTarget } from '../../target.js';
 import { listMytokensCommand } from './info.js';
 import { tokenTagsCommand } from './token-tags.js';
 

@@ -18,7 +18,7 @@ import { bool, str } from '../../flags.js';
 import { finishLogin } from '../../login.js';
 import { capabilityFlag } from '../../options/capabilities.js';
 import { forceFlag, readRestrictionFlags, restrictionFlags } from '../../options/restrictions.js';
-import { checkAppendTarget } from '../../../output/target.js';
+import { checkAppendTarget } from '../../../target.js';
 
 /** The command's one positional argument (leaf() has refused none): several are a usage error. */
 function exactlyOne(a: RunArgs, what: string, example: string): string {

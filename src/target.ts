@@ -1,11 +1,13 @@
-// Files a command will write (-o FILE, ~/.ssh/config), checked before anything is sent: a token the
-// server issues, a usage it counts or a login the user did is not thrown away because the file
-// cannot be written afterwards. The checks really create and remove a file, since permission bits
-// say nothing for root (or an immutable folder, or a read-only mount).
+// Files a command will write (-o FILE, ~/.ssh/config, the file a rotating mytoken goes back to),
+// checked before anything is sent: a token the server issues, a usage it counts or a login the
+// user did is not thrown away because the file cannot be written afterwards. The checks really
+// create and remove a file, since permission bits say nothing for root (or an immutable folder,
+// or a read-only mount). Nothing here prints: the token stores (tokens/) use it as well as the
+// commands.
 import { closeSync, constants, openSync, statSync, type Stats, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
-import { errnoText } from '../safefs.js';
+import { UsageError } from './errors.js';
+import { errnoText } from './safefs.js';
 
 /** Whether writeToken prints to stdout for this -o value instead of writing a file. */
 export const isStdoutTarget = (target: string | undefined): target is undefined | '-' | '/dev/stdout' => target === undefined || target === '-' || target === '/dev/stdout';
