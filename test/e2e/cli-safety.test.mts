@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '../server/index.mjs';
-import { finished, run, spawnCli, writeConfig } from './helpers.mjs';
+import { fileAppears, finished, run, spawnCli, writeConfig } from './helpers.mjs';
 import { freshHome, listDir, removeHomes, sleep } from './stub-server.mjs';
 
 type LocalServer = Awaited<ReturnType<typeof startLocalServer>>;
@@ -85,8 +85,11 @@ test('Ctrl-C while waiting for the lock: exit 130, the token file untouched', as
   const lock = join(home, '.mt.lock');
   writeFileSync(lock, `${process.pid}\n`);
   const child = spawnCli(['AT', '--MT-file', file], { home });
+  // a signal before the client's handler is there would kill it the default way, not test it: the
+  // signal goes once the client tries for the lock (each try makes a temporary file beside it)
+  const trying = fileAppears(home, (name) => name.startsWith(`.mt.lock.${child.pid}.`));
   const done = finished(child);
-  await sleep(500);
+  await trying;
   child.kill('SIGINT');
   const r = await done;
   assert.equal(r.status, 130, r.stderr);

@@ -2,7 +2,7 @@
 // BINARY) with a fresh HOME.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -97,6 +97,24 @@ export function finished(child: ChildProcess, timeoutMs = 30_000): Promise<RunRe
 }
 
 /** A finished run for an assertion message: its status, stdout and stderr. */
+/** Resolves when a file whose name passes `match` appears in `dir` (even for a moment). */
+export function fileAppears(dir: string, match: (name: string) => boolean, timeoutMs = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(dir, (_event, name) => {
+      if (name && match(name)) done();
+    });
+    const timer = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`no file like that appeared in ${dir} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function done() {
+      clearTimeout(timer);
+      watcher.close();
+      resolve();
+    }
+  });
+}
+
 export function show(r: RunResult): string {
   return `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 }
