@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Context } from './context.js';
-import { addFlags, type FlagTable, type FlagValues, hiddenFlags, readFlags } from './flags.js';
+import { addFlags, type FlagTable, type FlagValues, hiddenFlags, type OnlyFlagProperties, readFlags } from './flags.js';
 import { addHelpCommand, helpIfAsked, strayWords, unexpectedArguments, unknownCommand } from './help.js';
 import { readTokenFlags, type TokenFlags, tokenSourceFlags } from './options/token-source.js';
 
@@ -53,7 +53,7 @@ export interface LeafSpec<T extends FlagTable> {
    */
   argument?: { name: string; what: string; help?: string; optional?: boolean };
   /** the command's own flags, in help order */
-  flags?: T;
+  flags?: T & OnlyFlagProperties<T>;
   /**
    * takes the token-source flags (default true: shown before its own flags; 'last': after them);
    * 'ignored': accepted, unused and not in help

@@ -37,7 +37,7 @@ export type FlagValue<F extends Flag> = F extends { readonly value: string }
     : string | undefined
   : boolean;
 
-/** Where the values came from an environment variable: which one, by key. */
+/** The key under which FlagValues name the environment variable that gave a value, by flag key. */
 export const FROM_ENV = Symbol('flag values from environment variables');
 
 /** The values of a table's flags, as given on the command line, else by their environment variables. */
@@ -45,8 +45,11 @@ export type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]: FlagVa
   readonly [FROM_ENV]: { readonly [K in keyof T]?: string };
 };
 
+/** Flags with no property that Flag does not have (a misspelt one is an error, not ignored). */
+export type OnlyFlagProperties<T> = { [K in keyof T]: { [P in Exclude<keyof T[K], keyof Flag>]: never } };
+
 /** A flag table with its literal types kept (so that the values' types can be derived from it). */
-export function defineFlags<const T extends FlagTable>(table: T): T {
+export function defineFlags<const T extends FlagTable>(table: T & OnlyFlagProperties<T>): T {
   return table;
 }
 

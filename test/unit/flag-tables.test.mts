@@ -34,6 +34,8 @@ const restrictionsTyped = (v: FlagValues<typeof restrictionFlags>) => {
   return [scopes, exp];
 };
 void restrictionsTyped;
+// @ts-expect-error a misspelt property of a flag
+defineFlags({ x: { names: ['--x'], description: 'x', defualtText: 'y' } });
 
 function parsed(args: string[], env: Record<string, string> = {}) {
   const cmd = new Command('t').exitOverride().allowExcessArguments(true);

@@ -52,7 +52,7 @@ const addKeyFlags = defineFlags({
   capability: {
     ...capabilityFlags.capability,
     description: "capabilities of the key's mytoken: names separated by spaces or a JSON array",
-    doc: undefined,
+    doc: undefined, // MT's text (templates, the config's default) is not about this one
     defaultText: "the server's default (AT)",
   },
   keyName: { names: ['--key-name'], value: 'NAME', description: 'a name for the key' },
