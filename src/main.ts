@@ -1,9 +1,8 @@
 // Builds the command tree and runs it. The only place that sets the exit status; src/bin.ts and
 // src/sea.ts (the single binary) start it.
 import { CommanderError } from 'commander';
-import { normalizeArgv } from './cli/argv.js';
+import { knownFlags, normalizeArgv } from './cli/argv.js';
 import { Context } from './cli/context.js';
-import { knownFlags } from './cli/flags.js';
 import { buildProgram } from './cli/program.js';
 import { ExitStatus, MytokenError } from './errors.js';
 import { err, errorMessage } from './output/terminal.js';
@@ -30,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   let context: Context | undefined;
   const root = buildProgram(() => (context ??= new Context(root, process.env, controller.signal)), argv);
   try {
-    await root.parseAsync(normalizeArgv(argv, knownFlags), { from: 'user' });
+    await root.parseAsync(normalizeArgv(argv, knownFlags(root)), { from: 'user' });
     if (context?.writeBackFailed) {
       err('mytoken: the rotated mytoken could not be stored (see above)\n');
       return ExitStatus.failure;

@@ -1,9 +1,29 @@
 // Rewrites the command line into what commander understands, keeping upstream's flag syntax:
 // long flags with one dash (`-MT x`) and booleans with a value (`--oidc=false`).
+import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { parseBool } from './flags.js';
+import { flagTableOf, parseBool } from './flags.js';
 
-export function normalizeArgv(args: string[], flags: Map<string, { takesValue: boolean }>): string[] {
+/** What normalizeArgv needs to know of a long flag (its name without dashes). */
+export type KnownFlags = Map<string, { takesValue: boolean }>;
+
+/**
+ * The long flags of the commands built in `root`'s tree (taken from their flag tables, so not
+ * commander's own --help and --version), and whether each takes a value.
+ */
+export function knownFlags(root: Command): KnownFlags {
+  const flags: KnownFlags = new Map();
+  const walk = (cmd: Command) => {
+    for (const flag of Object.values(flagTableOf(cmd))) {
+      for (const name of flag.names) if (name.startsWith('--')) flags.set(name.slice(2), { takesValue: !!flag.value });
+    }
+    for (const sub of cmd.commands) walk(sub);
+  };
+  walk(root);
+  return flags;
+}
+
+export function normalizeArgv(args: string[], flags: KnownFlags): string[] {
   // `mytoken -h AT` shows AT's help, as `mytoken AT -h` does
   if ((args[0] === '-h' || args[0] === '--help') && args[1] && !args[1].startsWith('-')) args = [...args.slice(1), '--help'];
   const out: string[] = [];

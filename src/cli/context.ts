@@ -14,17 +14,29 @@ import { rotatingWaitMs } from '../api/http.js';
 import { type TokenSession, withMytoken } from '../tokens/rotation.js';
 import { decodeJwtPayload, issuerOf, mayRotate } from '../tokens/jwt.js';
 import { checkOutputTarget, findMytoken, type FoundToken, noTokenHint } from '../tokens/source.js';
-import { addFlags, bool, type FlagSpec, readFlags, str } from './flags.js';
+import { addFlags, defineFlags, readFlags } from './flags.js';
 import { sshTarget, type TokenFlags } from './options/token-source.js';
 import { colorsEnabled, Style } from '../output/style.js';
 
 type Env = Record<string, string | undefined>;
 
-export const globalFlags: FlagSpec[] = [
-  { key: 'config', names: ['--config'], value: 'FILE', env: ['MYTOKEN_CONFIG', 'MYTOKEN_CONF'], description: 'use this config file instead of the default locations' },
-  { key: 'url', names: ['--url', '--mytoken-url'], value: 'URL', env: ['MYTOKEN_URL'], description: 'the mytoken server to use, instead of instance from the config file' },
-  { key: 'noColor', names: ['--no-color'], description: 'no colours in the output (NO_COLOR does the same)' },
-];
+export const globalFlags = defineFlags({
+  config: {
+    names: ['--config'],
+    value: 'FILE',
+    env: ['MYTOKEN_CONFIG', 'MYTOKEN_CONF'],
+    description: 'use this config file instead of the default locations',
+    doc: 'use this config file (it must exist) instead of the default locations',
+  },
+  url: {
+    names: ['--url', '--mytoken-url'],
+    value: 'URL',
+    env: ['MYTOKEN_URL'],
+    description: 'the mytoken server to use, instead of instance from the config file',
+    doc: 'the mytoken server to use, instead of `instance` from the config file (a JWT mytoken goes to the server that issued it)',
+  },
+  noColor: { names: ['--no-color'], description: 'no colours in the output (NO_COLOR does the same)', doc: 'no colours in the output (the environment variable `NO_COLOR` does the same)' },
+});
 
 export function addGlobalFlags(root: Command): Command {
   return addFlags(root, globalFlags);
@@ -95,13 +107,13 @@ export class Context {
   }
 
   config(): Config {
-    if (!this.cfg) this.cfg = loadConfig(str(this.globals().config), this.env);
+    if (!this.cfg) this.cfg = loadConfig(this.globals().config, this.env);
     return this.cfg;
   }
 
   /** --url / MYTOKEN_URL, else instance from the config. */
   instance(): string {
-    const url = str(this.globals().url);
+    const url = this.globals().url;
     if (url !== undefined) {
       if (!url) throw new UsageError('the server URL is empty (--url or MYTOKEN_URL)');
       return checkUrl(url, '--url / MYTOKEN_URL');
@@ -205,7 +217,7 @@ export class Context {
 
   /** Colours and text styles for stdout. */
   style(): Style {
-    return new Style(colorsEnabled(this.env, bool(this.globals().noColor), isTerminal(1)));
+    return new Style(colorsEnabled(this.env, this.globals().noColor, isTerminal(1)));
   }
 
   /** Like findMytoken, but no mytoken at all is a usage error. */

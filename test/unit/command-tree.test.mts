@@ -1,10 +1,12 @@
 // The command tree against spec cli.md Appendix C (copied to test/fixtures/appendix-c.md): every
-// command with its aliases, and every flag with its aliases, short names and whether it takes a value.
+// command with its aliases, and every flag of its flag table with its aliases, short names and
+// whether it takes a value.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { flagTableOf } from '../../src/cli/flags.js';
 import { buildProgram } from '../../src/cli/program.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -58,14 +60,25 @@ function find(root: Command, path: string[]): Command | undefined {
   return c;
 }
 
-/** Every flag name a command declares itself (visible or as a hidden alias), not inherited ones. */
-function ownFlags(cmd: Command): Map<string, Option> {
-  const inheritedKeys = new Set<string>();
-  for (let a = cmd.parent; a; a = a.parent) for (const o of a.options) inheritedKeys.add(o.long ?? '');
-  const m = new Map<string, Option>();
-  for (const o of cmd.options) {
-    if (o.long) m.set(o.long, o);
-    if (o.short) m.set(o.short, o);
+interface OwnFlag {
+  takesValue: boolean;
+  /** the name help shows it by; undefined when help does not show it */
+  shown?: string;
+}
+
+/**
+ * Every flag name in a command's flag table (the name help shows and its hidden aliases), not its
+ * ancestors' flags; and commander's own --version of the root, which is in no flag table.
+ */
+function ownFlags(cmd: Command): Map<string, OwnFlag> {
+  const m = new Map<string, OwnFlag>();
+  for (const flag of Object.values(flagTableOf(cmd))) {
+    const own = { takesValue: !!flag.value, shown: flag.hidden ? undefined : flag.names.find((n) => n.startsWith('--')) };
+    for (const n of flag.names) m.set(n, own);
+  }
+  for (const o of cmd.options.filter((x) => x.long === '--version')) {
+    const own = { takesValue: o.required || o.optional, shown: o.long };
+    for (const n of [o.long, o.short]) if (n) m.set(n, own);
   }
   return m;
 }
@@ -94,14 +107,15 @@ describe('command tree against spec Appendix C', () => {
         for (const n of f.names.filter((x) => !LATER_FLAGS.has(x))) {
           const o = own.get(n);
           assert.ok(o, `${label}: flag ${n} is missing`);
-          assert.equal(o.required || o.optional, f.takesValue, `${label}: ${n} ${f.takesValue ? 'takes' : 'takes no'} value`);
+          assert.equal(o.takesValue, f.takesValue, `${label}: ${n} ${f.takesValue ? 'takes' : 'takes no'} value`);
         }
       }
       // no own visible flag that the spec does not have (hidden aliases are counted above)
       const specNames = new Set(c.flags.flatMap((f) => f.names));
-      for (const o of cmd.options.filter((x) => !x.hidden)) {
+      for (const shown of new Set([...own.values()].map((o) => o.shown))) {
+        if (shown === undefined) continue;
         const ours = OWN_FLAGS[c.path.join(' ')] ?? [];
-        assert.ok(specNames.has(o.long ?? '') || LATER_FLAGS.has(o.long ?? '') || ours.includes(o.long ?? ''), `${label}: flag ${o.long} is not in the spec`);
+        assert.ok(specNames.has(shown) || LATER_FLAGS.has(shown) || ours.includes(shown), `${label}: flag ${shown} is not in the spec`);
       }
     });
   }

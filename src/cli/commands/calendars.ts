@@ -7,13 +7,13 @@ import { calendarsTable, summary } from '../../output/views.js';
 import { edited } from '../options/lists.js';
 import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
-import { bool, names, str } from '../flags.js';
+import { defineFlags } from '../flags.js';
 import { ask, confirm } from '../../output/prompt.js';
 import { askTags, confirmDeletion, requireTerminal } from '../interactive.js';
 
 const idArg = { name: 'calendar-id', what: 'calendar ID' };
-const force = { key: 'force', names: ['-f', '--force'], description: 'do not ask for confirmation' };
-const momId = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };
+const force = defineFlags({ force: { names: ['-f', '--force'], description: 'do not ask for confirmation' } });
+const momId = defineFlags({ momId: { names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' } });
 
 async function create(m: Operations, description: string | undefined, tags: string[]): Promise<void> {
   if (tags.length) await ensureTags(m, tags);
@@ -38,20 +38,20 @@ export function calendarsCommand(ctx: () => Context): Command {
     name: 'create',
     aliases: ['new'],
     summary: 'create a calendar',
-    flags: [
-      { key: 'description', names: ['--description'], value: 'TEXT', description: 'what the calendar is for' },
-      { key: 'tags', names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the calendar (tags that do not exist yet are created)' },
-      { key: 'interactive', names: ['-i', '--interactive'], description: 'ask for the description and tags' },
-    ],
+    flags: {
+      description: { names: ['--description'], value: 'TEXT', description: 'what the calendar is for' },
+      tags: { names: ['--tags'], value: 'TAG', repeatable: 'trimmed', description: 'tag the calendar (tags that do not exist yet are created)' },
+      interactive: { names: ['-i', '--interactive'], description: 'ask for the description and tags' },
+    },
     run: async ({ ctx: c, source, flags }) => {
-      if (!bool(flags.interactive)) {
-        await c.operate(source, (m) => create(m, str(flags.description), names(flags.tags)));
+      if (!flags.interactive) {
+        await c.operate(source, (m) => create(m, flags.description, flags.tags));
         return;
       }
       requireTerminal('--interactive');
       await c.operate(source, async (m) => {
         err('Create a calendar\n\n');
-        const description = (await ask('Description', { default: str(flags.description) ?? '' })) || undefined;
+        const description = (await ask('Description', { default: flags.description ?? '' })) || undefined;
         const tags = await askTags(m, c.style());
         err(summary('The new calendar:', [['Description', description], ['Tags', tags.join(', ')]]));
         if (!(await confirm('Create it?', true))) return err('Cancelled.\n');
@@ -63,16 +63,16 @@ export function calendarsCommand(ctx: () => Context): Command {
     name: 'update',
     summary: "change a calendar's description or tags",
     argument: idArg,
-    flags: [
-      { key: 'description', names: ['--description'], value: 'TEXT', description: 'the new description' },
-      { key: 'addTags', names: ['--add-tags'], value: 'TAG', repeatable: true, description: 'add these tags (created if they do not exist)' },
-      { key: 'removeTags', names: ['--remove-tags'], value: 'TAG', repeatable: true, description: 'remove these tags' },
-    ],
+    flags: {
+      description: { names: ['--description'], value: 'TEXT', description: 'the new description' },
+      addTags: { names: ['--add-tags'], value: 'TAG', repeatable: 'trimmed', description: 'add these tags (created if they do not exist)' },
+      removeTags: { names: ['--remove-tags'], value: 'TAG', repeatable: 'trimmed', description: 'remove these tags' },
+    },
     run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
-      const description = str(flags.description);
-      const add = names(flags.addTags);
-      const remove = names(flags.removeTags);
+      const description = flags.description;
+      const add = flags.addTags;
+      const remove = flags.removeTags;
       if (!description && !add.length && !remove.length) {
         throw new UsageError('nothing to change', 'give --description TEXT, --add-tags TAG or --remove-tags TAG');
       }
@@ -91,10 +91,10 @@ export function calendarsCommand(ctx: () => Context): Command {
     aliases: ['rm', 'remove'],
     summary: 'delete a calendar',
     argument: idArg,
-    flags: [force],
+    flags: force,
     run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
-      if (!(await confirmDeletion(`calendar ${id}`, bool(flags.force)))) return;
+      if (!(await confirmDeletion(`calendar ${id}`, flags.force))) return;
       await c.operate(source, async (m) => {
         // the server answers 204 also for an ID it does not know (server-api 4.10), so look first
         if (!(await m.listCalendars()).some((x) => x.id === id)) throw notFound(id);
@@ -108,10 +108,10 @@ export function calendarsCommand(ctx: () => Context): Command {
     aliases: ['add'],
     summary: "add a mytoken's expiry to a calendar",
     argument: idArg,
-    flags: [momId, { key: 'comment', names: ['--comment'], value: 'TEXT', description: 'text for the calendar event' }],
+    flags: { ...momId, comment: { names: ['--comment'], value: 'TEXT', description: 'text for the calendar event' } },
     run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
-      await c.operate(source, (m) => m.calendarToken('subscribe', id, { momId: str(flags.momId), comment: str(flags.comment) }));
+      await c.operate(source, (m) => m.calendarToken('subscribe', id, { momId: flags.momId, comment: flags.comment }));
       out(`Successfully subscribed to calendar '${id}'\n`);
     },
   });
@@ -119,10 +119,10 @@ export function calendarsCommand(ctx: () => Context): Command {
     name: 'unsubscribe',
     summary: "take a mytoken's expiry out of a calendar",
     argument: idArg,
-    flags: [momId],
+    flags: momId,
     run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
-      await c.operate(source, (m) => m.calendarToken('unsubscribe', id, { momId: str(flags.momId) }));
+      await c.operate(source, (m) => m.calendarToken('unsubscribe', id, { momId: flags.momId }));
       out(`Successfully unsubscribed from calendar '${id}'\n`);
     },
   });

@@ -8,11 +8,11 @@ import { historyTable, INTROSPECTION, mytokensTable, notificationsAndCalendars, 
 import { payloadText } from '../../tokens/jwt.js';
 import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
-import { bool, type FlagSpec, list } from '../flags.js';
+import { defineFlags } from '../flags.js';
 import { helpIfAsked, strayWords } from '../help.js';
 import { readTokenFlags } from '../options/token-source.js';
 
-const includeMomId: FlagSpec = { key: 'includeMomId', names: ['--include-mom-id'], description: 'add a first column with each mytoken\'s mom id' };
+const listFlags = defineFlags({ includeMomId: { names: ['--include-mom-id'], description: "add a first column with each mytoken's mom id" } });
 
 /** `info list-mytokens` and `MT list-mytokens`: every mytoken of the user, as a tree. */
 export function listMytokensCommand(ctx: () => Context): Command {
@@ -21,10 +21,10 @@ export function listMytokensCommand(ctx: () => Context): Command {
     aliases: ['list'],
     summary: 'list all your mytokens',
     description: 'List all mytokens of the user, sub-tokens under their parents (needs the capability manage_mytokens:list).',
-    flags: [includeMomId],
+    flags: listFlags,
     run: async ({ ctx: c, source, flags }) => {
       const res = await c.operate(source, (ops) => ops.listMytokens());
-      out(mytokensTable(res.mytokens ?? [], bool(flags.includeMomId), c.style()));
+      out(mytokensTable(res.mytokens ?? [], flags.includeMomId, c.style()));
     },
   });
 }
@@ -62,17 +62,16 @@ export function infoCommand(ctx: () => Context): Command {
   const notificationsCmd = leaf(ctx, {
     name: 'notifications',
     summary: 'show the notifications and calendars the mytoken is in',
-    flags: [
-      {
-        key: 'momId',
+    flags: {
+      momId: {
         names: ['--mom-id'],
         value: 'MOM_ID',
         repeatable: true,
         description: 'ask about these mytokens instead (mom ids, or this, children)',
       },
-    ],
+    },
     run: async ({ ctx: c, source, flags }) => {
-      const momIds = list(flags.momId);
+      const momIds = flags.momId;
       const res = await c.operate(source, (ops) => ops.tokenNotifications(momIds));
       const style = c.style();
       if (res.mom_id_mapping) {

@@ -1,5 +1,5 @@
 // mytoken MT: a new mytoken, from a transfer code, from a mytoken (sub-token) or by logging in (OIDC).
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { exchangeTransferCode, forGrant, startAuthCodeFlow } from '../../api/tokens.js';
 import type { MytokenRequest, MytokenResponse } from '../../api/types.js';
 import { resolveProvider } from '../../config/config.js';
@@ -10,61 +10,60 @@ import { grantedDifferences } from '../../request/granted.js';
 import { isTokenText } from '../../safefs.js';
 import { finishLogin } from '../login.js';
 import { newTokenRequest, withDefaultCapabilities, type NewTokenOptions, parseCapabilities } from '../../request/mytoken.js';
-import { capabilityFlag } from '../options/capabilities.js';
-import { addRestrictionFlags, forceFlag, readRestrictionFlags } from '../options/restrictions.js';
-import { addRotationFlags, readRotationFlags } from '../options/rotation.js';
+import { capabilityFlags } from '../options/capabilities.js';
+import { forceFlags, restrictionFlags, restrictionOptions } from '../options/restrictions.js';
+import { rotationFlags, rotationOptions } from '../options/rotation.js';
 import type { Context } from '../context.js';
-import { addFlags, bool, type FlagSpec, list, readFlags, str } from '../flags.js';
-import { addTokenSourceFlags, readTokenFlags } from '../options/token-source.js';
+import { leaf } from '../command.js';
+import { defineFlags } from '../flags.js';
 import { nowSeconds } from '../../request/time.js';
-import { addHelpCommand, helpIfAsked, strayWords } from '../help.js';
 import { checkTokenTarget } from '../../target.js';
 import { listMytokensCommand } from './info.js';
 import { tokenTagsCommand } from './token-tags.js';
 
-const flags: FlagSpec[] = [
-  {
-    key: 'profile',
+const flags = defineFlags({
+  profile: {
     names: ['--profile'],
     value: 'PROFILE',
     env: ['MYTOKEN_PROFILE'],
     description: 'start from this request: a JSON mytoken request, or server-side profile names separated by spaces',
   },
-];
-
-const moreFlags: FlagSpec[] = [
-  { key: 'tc', names: ['--TC'], value: 'TRANSFER_CODE', env: ['MYTOKEN_TC'], description: 'exchange this transfer code for the mytoken it stands for' },
-  { key: 'oidc', names: ['--oidc'], description: 'log in with OpenID Connect even when a mytoken is available' },
-  {
-    key: 'provider',
+  ...restrictionFlags,
+  tc: { names: ['--TC'], value: 'TRANSFER_CODE', env: ['MYTOKEN_TC'], description: 'exchange this transfer code for the mytoken it stands for' },
+  oidc: { names: ['--oidc'], description: 'log in with OpenID Connect even when a mytoken is available' },
+  provider: {
     names: ['-i', '--provider', '--issuer'],
     value: 'PROVIDER',
     env: ['MYTOKEN_PROVIDER'],
     description: 'OpenID provider to log in with: a short name from the config file or an issuer URL',
+    doc: 'OpenID provider to log in with: a short name from `providers:` in the config file, or its issuer URL',
     defaultText: 'default_provider from the config file',
   },
-  capabilityFlag,
-];
-
-const lastFlags: FlagSpec[] = [
-  { key: 'name', names: ['-n', '--name'], value: 'NAME', description: 'name of the new mytoken (token_name_prefix from the config is put in front)' },
-  {
-    key: 'tokenType',
+  ...capabilityFlags,
+  ...rotationFlags,
+  name: {
+    names: ['-n', '--name'],
+    value: 'NAME',
+    description: 'name of the new mytoken (token_name_prefix from the config is put in front)',
+    doc: 'name of the new mytoken; `token_name_prefix` from the config is put in front as `<prefix>:<name>`',
+  },
+  tokenType: {
     names: ['--token-type'],
     value: 'TYPE',
     description: 'form of the new mytoken: token (a JWT), short, or transfer (a transfer code to use on another machine)',
+    doc: 'form of the new mytoken: `token` (a JWT), `short` (a short token) or `transfer` (a transfer code, printed, for `MT --TC` on another machine); anything else is an error',
     defaultText: 'token',
   },
-  { key: 'tags', names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the new mytoken with this tag' },
-  { key: 'out', names: ['-o', '--out'], value: 'FILE', description: 'write the mytoken to FILE (mode 0600) instead of stdout' },
-  forceFlag,
-  {
-    key: 'strict',
+  tags: { names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the new mytoken with this tag' },
+  out: { names: ['-o', '--out'], value: 'FILE', description: 'write the mytoken to FILE (mode 0600) instead of stdout' },
+  ...forceFlags,
+  strict: {
     names: ['--strict'],
     env: ['MYTOKEN_STRICT'],
     description: 'fail, and revoke the new mytoken, when the server gives it less than asked (config: strict: true)',
+    doc: 'when the server grants less than asked, fail (status 3) and revoke the new mytoken (config: `strict: true`)',
   },
-];
+});
 
 /** The token the user asked for out of a mytoken response: the mytoken, or the transfer code. `peer`: who answered. */
 function issuedToken(res: MytokenResponse, peer: string): string {
@@ -103,83 +102,69 @@ async function checkGranted(
 export const mtMeta = { name: 'MT', aliases: ['mt', 'mytoken'], summary: 'get a new mytoken' };
 
 export function mtCommand(ctx: () => Context): Command {
-  const cmd = new Command(mtMeta.name)
-    .aliases(mtMeta.aliases)
-    .summary(mtMeta.summary)
-    .description(
+  return leaf(ctx, {
+    ...mtMeta,
+    description:
       'Get a new mytoken: from a transfer code (--TC), as a sub-token of the mytoken given (which must have the ' +
-        'create_mytoken capability), or by logging in at an OpenID provider when there is no mytoken or --oidc is given.',
-    )
-    .allowExcessArguments(true);
-  addFlags(cmd, flags);
-  addRestrictionFlags(cmd);
-  addFlags(cmd, moreFlags);
-  addRotationFlags(cmd);
-  addFlags(cmd, lastFlags);
-  addTokenSourceFlags(cmd);
-  cmd.addCommand(tokenTagsCommand(ctx));
-  cmd.addCommand(listMytokensCommand(ctx));
-  addHelpCommand(cmd);
-  cmd.action(async (...args: unknown[]) => {
-    const operands = (args[args.length - 1] as Command).args;
-    if (helpIfAsked(cmd, operands)) return;
-    if (operands.length) throw strayWords(cmd, operands, 'a transfer code goes with --TC CODE; the subcommands are tags and list-mytokens (see mytoken MT --help)');
-    const c = ctx();
-    const v = readFlags(cmd, [...flags, ...moreFlags, ...lastFlags], c.env);
-    const out = str(v.out);
-    // a transfer code is used once, a login takes the user's time: the output file is checked first
-    checkTokenTarget(out);
+      'create_mytoken capability), or by logging in at an OpenID provider when there is no mytoken or --oidc is given.',
+    flags,
+    tokenFlags: 'last',
+    subcommands: [tokenTagsCommand(ctx), listMytokensCommand(ctx)],
+    extraArgsHint: 'a transfer code goes with --TC CODE; the subcommands are tags and list-mytokens (see mytoken MT --help)',
+    run: async ({ ctx: c, flags: v, source }) => {
+      const out = v.out;
+      // a transfer code is used once, a login takes the user's time: the output file is checked first
+      checkTokenTarget(out);
 
-    const tc = str(v.tc);
-    if (tc) {
+      const tc = v.tc;
+      if (tc) {
+        const server = c.serverFor();
+        const res = await exchangeTransferCode(server, tc, c.signal);
+        writeToken(issuedToken(res, `the server ${server.instance}`), out);
+        return;
+      }
+
+      // Everything the client can check is checked before a mytoken is read or a request is sent.
+      const force = v.force;
+      const strict = v.strict || c.config().strict;
+      const options: NewTokenOptions = {
+        profile: v.profile,
+        name: v.name,
+        tokenType: v.tokenType ?? 'token',
+        ...rotationOptions(v),
+        ...restrictionOptions(v),
+        capabilities: parseCapabilities(v.capability, force),
+        tags: v.tags,
+        namePrefix: c.config().tokenNamePrefix,
+      };
+      const newRequest = newTokenRequest(options, { now: nowSeconds(), env: c.env, force });
+      const found = source.ssh !== undefined || v.oidc ? undefined : await c.findMytoken(source);
+      if (source.ssh !== undefined || found) {
+        // a sub-token (over ssh: of the key's mytoken) has the parent's properties unless the user restricts them;
+        // the lock on a rotating parent is held for the request only
+        const { ops, value } = await c.operate(source, async (ops) => ({ ops, value: await ops.subtoken(newRequest) }), { found, output: out });
+        await checkGranted(ops, newRequest, value, strict, out);
+        writeToken(issuedToken(value, ops.peer), out);
+        return;
+      }
+
+      const cfg = c.config();
+      const loginRequest = withDefaultCapabilities(newRequest, cfg.defaultTokenCapabilities);
+      const provider = v.provider || (loginRequest.oidc_issuer ? undefined : cfg.defaultProvider);
+      if (!provider && !loginRequest.oidc_issuer) {
+        throw new UsageError(
+          'no OpenID provider to log in with',
+          'pass -i NAME|URL, set default_provider in the config file, or pass a mytoken to create a sub-token',
+        );
+      }
+      const issuer = provider ? resolveProvider(provider, cfg) : loginRequest.oidc_issuer!;
       const server = c.serverFor();
-      const res = await exchangeTransferCode(server, tc, c.signal);
-      writeToken(issuedToken(res, `the server ${server.instance}`), out);
-      return;
-    }
-
-    // Everything the client can check is checked before a mytoken is read or a request is sent.
-    const force = bool(v.force);
-    const strict = bool(v.strict) || c.config().strict;
-    const options: NewTokenOptions = {
-      profile: str(v.profile),
-      name: str(v.name),
-      tokenType: str(v.tokenType) ?? 'token',
-      ...readRotationFlags(cmd, c.env),
-      ...readRestrictionFlags(cmd, c.env),
-      capabilities: parseCapabilities(str(v.capability), force),
-      tags: list(v.tags),
-      namePrefix: c.config().tokenNamePrefix,
-    };
-    const newRequest = newTokenRequest(options, { now: nowSeconds(), env: c.env, force });
-    const source = readTokenFlags(cmd, c.env);
-    const found = source.ssh !== undefined || bool(v.oidc) ? undefined : await c.findMytoken(source);
-    if (source.ssh !== undefined || found) {
-      // a sub-token (over ssh: of the key's mytoken) has the parent's properties unless the user restricts them
-      // the lock on a rotating parent is held for the request only
-      const { ops, value } = await c.operate(source, async (ops) => ({ ops, value: await ops.subtoken(newRequest) }), { found, output: out });
-      await checkGranted(ops, newRequest, value, strict, out);
-      writeToken(issuedToken(value, ops.peer), out);
-      return;
-    }
-
-    const cfg = c.config();
-    const loginRequest = withDefaultCapabilities(newRequest, cfg.defaultTokenCapabilities);
-    const provider = str(v.provider) || (loginRequest.oidc_issuer ? undefined : cfg.defaultProvider);
-    if (!provider && !loginRequest.oidc_issuer) {
-      throw new UsageError(
-        'no OpenID provider to log in with',
-        'pass -i NAME|URL, set default_provider in the config file, or pass a mytoken to create a sub-token',
-      );
-    }
-    const issuer = provider ? resolveProvider(provider, cfg) : loginRequest.oidc_issuer!;
-    const server = c.serverFor();
-    const req = forGrant(loginRequest, 'oidc_flow', issuer);
-    const start = await startAuthCodeFlow(server, req, c.signal);
-    const res = await finishLogin(c, server, start);
-    const peer = `the server ${server.instance}`;
-    await checkGranted({ peer, revokeIssued: (t) => revokeIssued(server, t) }, loginRequest, res, strict, out);
-    writeToken(issuedToken(res, peer), out);
+      const req = forGrant(loginRequest, 'oidc_flow', issuer);
+      const start = await startAuthCodeFlow(server, req, c.signal);
+      const res = await finishLogin(c, server, start);
+      const peer = `the server ${server.instance}`;
+      await checkGranted({ peer, revokeIssued: (t) => revokeIssued(server, t) }, loginRequest, res, strict, out);
+      writeToken(issuedToken(res, peer), out);
+    },
   });
-  return cmd;
 }

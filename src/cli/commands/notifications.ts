@@ -8,12 +8,12 @@ import { classList, notificationsTable, summary } from '../../output/views.js';
 import { edited, commaNames } from '../options/lists.js';
 import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
-import { bool, type FlagSpec, names, str } from '../flags.js';
+import { defineFlags } from '../flags.js';
 import { ask, confirm } from '../../output/prompt.js';
 import { askTags, confirmDeletion, requireTerminal } from '../interactive.js';
 
 const codeArg = { name: 'management-code', what: 'management code' };
-const momId: FlagSpec = { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' };
+const momId = defineFlags({ momId: { names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' } });
 const TYPES = ['mail', 'ics_invite'];
 
 /**
@@ -72,31 +72,30 @@ export function notificationsCommand(ctx: () => Context): Command {
     description:
       'Create a notification: mails (type mail) about the classes of events chosen, for the mytoken given or (--user-wide) ' +
       'all your mytokens; or a one-time calendar invitation for its expiry (type ics_invite). Prints the management code.',
-    flags: [
-      { key: 'type', names: ['--type'], value: 'TYPE', description: 'mail or ics_invite' },
-      {
-        key: 'classes',
+    flags: {
+      type: { names: ['--type'], value: 'TYPE', description: 'mail or ics_invite' },
+      classes: {
         names: ['--classes'],
         value: 'CLASS',
-        repeatable: true,
+        repeatable: 'trimmed',
         description: `what to notify about: ${NOTIFICATION_CLASSES.map((x) => x.name).join(', ')}, or a part of security (security:ips, ...)`,
       },
-      { key: 'userWide', names: ['--user-wide'], description: 'for all your mytokens, not only the one given' },
-      { key: 'tags', names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the notification (tags that do not exist yet are created)' },
-      { key: 'comment', names: ['--comment'], value: 'TEXT', description: 'text of the calendar invitation (ics_invite)' },
-      { key: 'interactive', names: ['-i', '--interactive'], description: 'ask for everything' },
-    ],
+      userWide: { names: ['--user-wide'], description: 'for all your mytokens, not only the one given' },
+      tags: { names: ['--tags'], value: 'TAG', repeatable: 'trimmed', description: 'tag the notification (tags that do not exist yet are created)' },
+      comment: { names: ['--comment'], value: 'TEXT', description: 'text of the calendar invitation (ics_invite)' },
+      interactive: { names: ['-i', '--interactive'], description: 'ask for everything' },
+    },
     run: async ({ ctx: c, source, flags }) => {
-      if (bool(flags.interactive)) {
+      if (flags.interactive) {
         requireTerminal('--interactive');
         await c.operate(source, (m) => createInteractively(c, m));
         return;
       }
-      const type = str(flags.type);
-      const classes = names(flags.classes);
+      const type = flags.type;
+      const classes = flags.classes;
       if (!type) throw new UsageError('missing --type', `give --type ${TYPES.join(' or ')}`);
       if (!classes.length) throw new UsageError('missing --classes', 'give --classes CLASS,...; see mytoken notifications create --help');
-      const n: NewNotification = { type, classes, userWide: bool(flags.userWide), tags: names(flags.tags), comment: str(flags.comment) };
+      const n: NewNotification = { type, classes, userWide: flags.userWide, tags: flags.tags, comment: flags.comment };
       await c.operate(source, (m) => create(m, n));
     },
   });
@@ -104,15 +103,15 @@ export function notificationsCommand(ctx: () => Context): Command {
     name: 'update',
     summary: "change a notification's classes or tags",
     argument: codeArg,
-    flags: [
-      { key: 'addClasses', names: ['--add-classes'], value: 'CLASS', repeatable: true, description: 'add these classes' },
-      { key: 'removeClasses', names: ['--remove-classes'], value: 'CLASS', repeatable: true, description: 'remove these classes' },
-      { key: 'addTags', names: ['--add-tags'], value: 'TAG', repeatable: true, description: 'add these tags (created if they do not exist)' },
-      { key: 'removeTags', names: ['--remove-tags'], value: 'TAG', repeatable: true, description: 'remove these tags' },
-    ],
+    flags: {
+      addClasses: { names: ['--add-classes'], value: 'CLASS', repeatable: 'trimmed', description: 'add these classes' },
+      removeClasses: { names: ['--remove-classes'], value: 'CLASS', repeatable: 'trimmed', description: 'remove these classes' },
+      addTags: { names: ['--add-tags'], value: 'TAG', repeatable: 'trimmed', description: 'add these tags (created if they do not exist)' },
+      removeTags: { names: ['--remove-tags'], value: 'TAG', repeatable: 'trimmed', description: 'remove these tags' },
+    },
     run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
-      const [addC, removeC, addT, removeT] = [flags.addClasses, flags.removeClasses, flags.addTags, flags.removeTags].map(names);
+      const [addC, removeC, addT, removeT] = [flags.addClasses, flags.removeClasses, flags.addTags, flags.removeTags];
       if (![addC, removeC, addT, removeT].some((l) => l!.length)) {
         throw new UsageError('nothing to change', 'give --add-classes, --remove-classes, --add-tags or --remove-tags');
       }
@@ -133,10 +132,10 @@ export function notificationsCommand(ctx: () => Context): Command {
     aliases: ['rm', 'remove'],
     summary: 'delete a notification',
     argument: codeArg,
-    flags: [{ key: 'force', names: ['-f', '--force'], description: 'do not ask for confirmation' }],
+    flags: { force: { names: ['-f', '--force'], description: 'do not ask for confirmation' } },
     run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
-      if (!(await confirmDeletion(`notification ${code}`, bool(flags.force)))) return;
+      if (!(await confirmDeletion(`notification ${code}`, flags.force))) return;
       await c.operate(source, (m) => m.deleteNotification(code));
       out(`Notification '${code}' deleted successfully\n`);
     },
@@ -145,10 +144,10 @@ export function notificationsCommand(ctx: () => Context): Command {
     name: 'add-token',
     summary: 'add a mytoken to a notification',
     argument: codeArg,
-    flags: [momId, { key: 'includeChildren', names: ['--include-children'], description: 'its sub-tokens too' }],
+    flags: { ...momId, includeChildren: { names: ['--include-children'], description: 'its sub-tokens too' } },
     run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
-      await c.operate(source, (m) => m.notificationToken('add', code, { momId: str(flags.momId), includeChildren: bool(flags.includeChildren) }));
+      await c.operate(source, (m) => m.notificationToken('add', code, { momId: flags.momId, includeChildren: flags.includeChildren }));
       out(`Token added to notification '${code}' successfully\n`);
     },
   });
@@ -156,10 +155,10 @@ export function notificationsCommand(ctx: () => Context): Command {
     name: 'remove-token',
     summary: 'take a mytoken out of a notification',
     argument: codeArg,
-    flags: [momId],
+    flags: momId,
     run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
-      await c.operate(source, (m) => m.notificationToken('remove', code, { momId: str(flags.momId) }));
+      await c.operate(source, (m) => m.notificationToken('remove', code, { momId: flags.momId }));
       out(`Token removed from notification '${code}' successfully\n`);
     },
   });

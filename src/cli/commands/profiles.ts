@@ -8,16 +8,17 @@ import { out } from '../../output/terminal.js';
 import { profileGroupBlock, profileSection } from '../../output/views.js';
 import { leaf, group } from '../command.js';
 import type { Context } from '../context.js';
-import { type FlagSpec, list } from '../flags.js';
+import { defineFlags } from '../flags.js';
 
-const groupsFlag: FlagSpec = {
-  key: 'groups',
-  names: ['--groups'],
-  value: 'GROUP',
-  repeatable: true,
-  description: 'only these groups',
-  defaultText: 'every group',
-};
+const groupsFlag = defineFlags({
+  groups: {
+    names: ['--groups'],
+    value: 'GROUP',
+    repeatable: true,
+    description: 'only these groups',
+    defaultText: 'every group',
+  },
+});
 
 /** The entry names of a group, or none when the group has no such list (the server answered 404). */
 async function names(server: MytokenServer, groupName: string, kind: TemplateKind): Promise<string[]> {
@@ -39,10 +40,10 @@ function kindCommand(ctx: () => Context, kind: TemplateKind, name: string, summa
     aliases,
     summary,
     tokenFlags: 'ignored',
-    flags: [groupsFlag],
+    flags: groupsFlag,
     run: async ({ ctx: c, flags }) => {
       const server = c.serverFor();
-      for (const g of await selectedGroups(server, list(flags.groups))) {
+      for (const g of await selectedGroups(server, flags.groups)) {
         const found = await names(server, g, kind);
         if (found.length) out(profileGroupBlock(g, found));
       }
@@ -73,10 +74,10 @@ export function profilesCommand(ctx: () => Context): Command {
     aliases: ['all'],
     summary: 'list profiles and all templates',
     tokenFlags: 'ignored',
-    flags: [groupsFlag],
+    flags: groupsFlag,
     run: async ({ ctx: c, flags }) => {
       const server = c.serverFor();
-      const gs = await selectedGroups(server, list(flags.groups));
+      const gs = await selectedGroups(server, flags.groups);
       for (const [kind, title] of SECTIONS) {
         const found: { group: string; names: string[] }[] = [];
         for (const g of gs) {

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { out } from '../../output/terminal.js';
 import { leaf } from '../command.js';
 import type { Context } from '../context.js';
-import { bool, str } from '../flags.js';
 
 export const revokeMeta = { name: 'revoke', summary: 'revoke a mytoken' };
 
@@ -16,19 +15,18 @@ export function revokeCommand(ctx: () => Context): Command {
     description:
       'Revoke the mytoken given, or with --mom-id another mytoken of yours (a sub-token of the one given, or any one ' +
       'when the mytoken given has the capability manage_mytokens:revoke). A token file is left as it is.',
-    flags: [
-      { key: 'recursive', names: ['-r', '--recursive'], description: 'revoke its sub-tokens too' },
-      {
-        key: 'momId',
+    flags: {
+      recursive: { names: ['-r', '--recursive'], description: 'revoke its sub-tokens too' },
+      momId: {
         names: ['--mom-id', '--MOM-ID', '--mom', '--MOM'],
         value: 'MOM_ID',
         env: ['MOM_ID'],
         description: 'revoke the mytoken with this mom id instead (see mytoken info list-mytokens --include-mom-id)',
       },
-    ],
+    },
     run: async ({ ctx: c, source, flags }) => {
-      const momId = str(flags.momId);
-      const recursive = bool(flags.recursive);
+      const momId = flags.momId;
+      const recursive = flags.recursive;
       await c.operate(source, (ops) => ops.revoke({ momId, recursive }));
       out('Token revoked\n');
     },

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { out } from '../../output/terminal.js';
 import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
-import { bool, type FlagSpec, str } from '../flags.js';
+import { defineFlags } from '../flags.js';
 
-const flags: FlagSpec[] = [
-  { key: 'momId', names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' },
-  { key: 'includeChildren', names: ['--include-children'], description: 'its sub-tokens too' },
-];
+const flags = defineFlags({
+  momId: { names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' },
+  includeChildren: { names: ['--include-children'], description: 'its sub-tokens too' },
+});
 
 function tagCommand(ctx: () => Context, op: 'add' | 'remove'): Command {
   return leaf(ctx, {
@@ -22,7 +22,7 @@ function tagCommand(ctx: () => Context, op: 'add' | 'remove'): Command {
     flags,
     run: async ({ ctx: c, source, flags: v, arg }) => {
       const tag = arg!;
-      const change = { tag, momId: str(v.momId), includeChildren: bool(v.includeChildren) };
+      const change = { tag, momId: v.momId, includeChildren: v.includeChildren };
       await c.operate(source, (ops) => ops.tokenTag(op, change));
       out(`Tag '${tag}' ${op === 'add' ? 'added' : 'removed'} successfully\n`);
     },

@@ -3,24 +3,31 @@ import type { Command } from 'commander';
 import { splitSshValue } from '../../ssh/argv.js';
 import type { SshTarget } from '../../ssh/run.js';
 import { errBytes } from '../../output/terminal.js';
-import { addFlags, bool, type FlagSpec, readFlags, str } from '../flags.js';
+import { defineFlags, readFlags } from '../flags.js';
 
-export const tokenSourceFlags: FlagSpec[] = [
-  { key: 'mt', names: ['--MT'], value: 'MYTOKEN', description: 'the mytoken itself (visible to other local users in the process list; prefer --MT-file)' },
-  { key: 'mtPrompt', names: ['--MT-prompt'], description: 'ask for the mytoken on the terminal, without echo' },
-  { key: 'mtFile', names: ['--MT-file'], value: 'FILE', description: 'read the mytoken from the first line of FILE; a rotated mytoken is written back there' },
-  { key: 'mtEnv', names: ['--MT-env'], value: 'ENV', description: 'read the mytoken from the environment variable ENV' },
-  {
-    key: 'ssh',
+export const tokenSourceFlags = defineFlags({
+  mt: {
+    names: ['--MT'],
+    value: 'MYTOKEN',
+    description: 'the mytoken itself (visible to other local users in the process list; prefer --MT-file)',
+    doc: 'the mytoken itself; other local users can see it in the process list, so prefer the others',
+  },
+  mtPrompt: { names: ['--MT-prompt'], description: 'ask for the mytoken on the terminal, without echo', doc: 'ask for the mytoken on the terminal, without echo (needs a terminal)' },
+  mtFile: {
+    names: ['--MT-file'],
+    value: 'FILE',
+    description: 'read the mytoken from the first line of FILE; a rotated mytoken is written back there',
+    doc:
+      'read the mytoken from the first line of FILE (a trailing CR is dropped; a first line with spaces or other stray characters is refused, ' +
+      'saying where and how to fix it); a rotated mytoken is written back there',
+  },
+  mtEnv: { names: ['--MT-env'], value: 'ENV', description: 'read the mytoken from the environment variable ENV' },
+  ssh: {
     names: ['--ssh'],
     value: 'SSH',
     description: 'use the ssh grant instead of a mytoken: a host from ~/.ssh/config, or ssh arguments such as "-p 2222 user@host"',
   },
-];
-
-export function addTokenSourceFlags(cmd: Command): Command {
-  return addFlags(cmd, tokenSourceFlags);
-}
+});
 
 /** The token-source flags as given: where the mytoken comes from, or the ssh grant instead. */
 export interface TokenFlags {
@@ -37,9 +44,13 @@ export function readTokenFlags(cmd: Command, env: Record<string, string | undefi
   const v = readFlags(cmd, tokenSourceFlags, env);
   for (let anc = cmd.parent; anc; anc = anc.parent) {
     const up = readFlags(anc, tokenSourceFlags, env);
-    for (const k of Object.keys(v)) v[k] ??= up[k];
+    v.mt ??= up.mt;
+    v.mtPrompt ||= up.mtPrompt;
+    v.mtEnv ??= up.mtEnv;
+    v.mtFile ??= up.mtFile;
+    v.ssh ??= up.ssh;
   }
-  return { mt: str(v.mt), mtPrompt: bool(v.mtPrompt), mtEnv: str(v.mtEnv), mtFile: str(v.mtFile), ssh: str(v.ssh) };
+  return { mt: v.mt, mtPrompt: v.mtPrompt, mtEnv: v.mtEnv, mtFile: v.mtFile, ssh: v.ssh };
 }
 
 /** The --ssh value split into ssh's arguments (ssh's messages shown as they come); undefined without --ssh. */

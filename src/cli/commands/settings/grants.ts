@@ -14,17 +14,11 @@ import { publicKeyFrom } from '../../../ssh/keys.js';
 import { addToKnownHosts, type HostKey, hostOfEntry, knownHostsLine, knownHostsName, publishedHostKeys, publishedOnes, scanHostKeys, sshFingerprint } from '../../../ssh/known-hosts.js';
 import { group, leaf, type RunArgs } from '../../command.js';
 import type { Context } from '../../context.js';
-import { bool, str } from '../../flags.js';
+import { defineFlags } from '../../flags.js';
 import { finishLogin } from '../../login.js';
-import { capabilityFlag } from '../../options/capabilities.js';
-import { forceFlag, readRestrictionFlags, restrictionFlags } from '../../options/restrictions.js';
+import { capabilityFlags } from '../../options/capabilities.js';
+import { forceFlags, restrictionFlags, restrictionOptions } from '../../options/restrictions.js';
 import { checkAppendTarget } from '../../../target.js';
-
-/** The command's one positional argument (leaf() has refused none): several are a usage error. */
-function exactlyOne(a: RunArgs, what: string, example: string): string {
-  if (a.cmd.args.length > 1) throw new UsageError(`give exactly one ${what}, not ${a.cmd.args.length}`, `e.g. ${example}`);
-  return a.arg!;
-}
 
 function grantCommand(ctx: () => Context, enable: boolean): Command {
   const verb = enable ? 'enable' : 'disable';
@@ -33,7 +27,7 @@ function grantCommand(ctx: () => Context, enable: boolean): Command {
     summary: `${verb} a grant type (ssh)`,
     argument: { name: 'grant', what: 'grant type' },
     run: async (a) => {
-      const grant = exactlyOne(a, 'grant type', `mytoken settings grants ${verb} ssh`);
+      const grant = a.arg!;
       await a.ctx.withServer(a.source, (server, cred) => setGrant(server, cred, grant, enable));
       out(`Grant '${grant}' ${verb}d\n`);
     },
@@ -53,23 +47,40 @@ function sshConfigHome(env: Record<string, string | undefined>): string {
   );
 }
 
-async function addKey(a: RunArgs): Promise<void> {
+const addKeyFlags = defineFlags({
+  ...restrictionFlags,
+  capability: {
+    ...capabilityFlags.capability,
+    description: "capabilities of the key's mytoken: names separated by spaces or a JSON array",
+    doc: undefined, // MT's text (templates, the config's default) is not about this one
+    defaultText: "the server's default (AT)",
+  },
+  keyName: { names: ['--key-name'], value: 'NAME', description: 'a name for the key' },
+  noWriteHostEntry: {
+    names: ['--no-write-host-entry'],
+    env: ['NO_WRITE_HOST_ENTRY'],
+    description: 'print the host entry for ~/.ssh/config instead of adding it there',
+  },
+  ...forceFlags,
+});
+
+async function addKey(a: RunArgs<typeof addKeyFlags>): Promise<void> {
   const c = a.ctx;
-  const arg = exactlyOne(a, 'ssh public key', 'mytoken settings grants ssh add ~/.ssh/id_ed25519.pub');
+  const arg = a.arg!;
   // everything that can be checked is checked before the mytoken is read
-  const writeEntry = !bool(a.flags.noWriteHostEntry);
+  const writeEntry = !a.flags.noWriteHostEntry;
   const home = writeEntry ? sshConfigHome(c.env) : '';
   if (writeEntry) checkAppendTarget(join(home, '.ssh', 'config'), 'make ~/.ssh/config writable, or add --no-write-host-entry to have the entry printed instead');
   const key = publicKeyFrom(arg);
-  const force = bool(a.flags.force);
-  const restrictions = requestedRestrictions(readRestrictionFlags(a.cmd, c.env), { now: nowSeconds(), env: c.env, force });
-  const capabilities = parseCapabilities(str(a.flags.capability), force);
+  const force = a.flags.force;
+  const restrictions = requestedRestrictions(restrictionOptions(a.flags), { now: nowSeconds(), env: c.env, force });
+  const capabilities = parseCapabilities(a.flags.capability, force);
   let used: MytokenServer | undefined;
   const added = await c.withServer(a.source, async (server, cred): Promise<SshKeyAdded> => {
     used = server;
     let start;
     try {
-      start = await addSshKey(server, cred, { key, name: str(a.flags.keyName), restrictions, capabilities });
+      start = await addSshKey(server, cred, { key, name: a.flags.keyName, restrictions, capabilities });
     } catch (e) {
       // not a refused mytoken: a setting the user can change
       if (e instanceof MytokenServerError && e.error === 'access_denied' && /grant type not enabled/.test(e.errorDescription ?? '')) {
@@ -197,18 +208,7 @@ function sshCommand(ctx: () => Context): Command {
       'Add an ssh key: afterwards `ssh HOST AT` (or mytoken AT --ssh HOST) gives access tokens with no mytoken on the machine. ' +
       'The server asks you to log in again; the key gets its own mytoken with the restrictions and capabilities given.',
     argument: keyArg,
-    flags: [
-      ...restrictionFlags,
-      { ...capabilityFlag, description: "capabilities of the key's mytoken: names separated by spaces or a JSON array", defaultText: "the server's default (AT)" },
-      { key: 'keyName', names: ['--key-name'], value: 'NAME', description: 'a name for the key' },
-      {
-        key: 'noWriteHostEntry',
-        names: ['--no-write-host-entry'],
-        env: ['NO_WRITE_HOST_ENTRY'],
-        description: 'print the host entry for ~/.ssh/config instead of adding it there',
-      },
-      forceFlag,
-    ],
+    flags: addKeyFlags,
     run: addKey,
   });
   const del = leaf(ctx, {
@@ -217,7 +217,7 @@ function sshCommand(ctx: () => Context): Command {
     summary: 'delete an ssh key (by fingerprint, key or key file)',
     argument: keyArg,
     run: async (a) => {
-      const arg = exactlyOne(a, 'ssh key', 'mytoken settings grants ssh delete SHA256:...');
+      const arg = a.arg!;
       const which = arg.startsWith('SHA256:') ? { fingerprint: arg } : { key: publicKeyFrom(arg) };
       await a.ctx.withServer(a.source, (server, cred) => deleteSshKey(server, cred, which));
       out('Successfully removed ssh key\n');

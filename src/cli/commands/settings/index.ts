@@ -7,14 +7,15 @@ import { emailBlock, tagsTable } from '../../../output/views.js';
 import { group, leaf } from '../../command.js';
 import { grantsCommand } from './grants.js';
 import type { Context } from '../../context.js';
-import { bool, type FlagSpec, str } from '../../flags.js';
+import { defineFlags } from '../../flags.js';
 
-const colorFlag: FlagSpec = {
-  key: 'color',
-  names: ['--color'],
-  value: 'COLOR',
-  description: 'colour of the tag: a name (red, teal, gold, ...) or hex digits (#3357ff, #35f)',
-};
+const colorFlag = defineFlags({
+  color: {
+    names: ['--color'],
+    value: 'COLOR',
+    description: 'colour of the tag: a name (red, teal, gold, ...) or hex digits (#3357ff, #35f)',
+  },
+});
 
 function emailCommand(ctx: () => Context): Command {
   const get = leaf(ctx, {
@@ -28,15 +29,15 @@ function emailCommand(ctx: () => Context): Command {
     name: 'update',
     summary: 'change your e-mail address or mail format',
     description: 'Change your e-mail address (it must be verified again: the server mails a link) or the format of mails.',
-    flags: [
-      { key: 'email', names: ['--email'], value: 'ADDRESS', description: 'the new e-mail address' },
-      { key: 'html', names: ['--html'], description: 'send HTML mails' },
-      { key: 'plain', names: ['--plain'], description: 'send plain-text mails' },
-    ],
+    flags: {
+      email: { names: ['--email'], value: 'ADDRESS', description: 'the new e-mail address' },
+      html: { names: ['--html'], description: 'send HTML mails' },
+      plain: { names: ['--plain'], description: 'send plain-text mails' },
+    },
     run: async ({ ctx: c, source, flags }) => {
-      const address = str(flags.email);
-      const html = bool(flags.html);
-      const plain = bool(flags.plain);
+      const address = flags.email;
+      const html = flags.html;
+      const plain = flags.plain;
       if (!address && !html && !plain) throw new UsageError('nothing to change', 'give --email ADDRESS, --html or --plain');
       await c.operate(source, (m) => m.updateEmail({ address, preferHtml: html ? true : plain ? false : undefined }));
       out('Email preferences updated successfully\n');
@@ -58,9 +59,9 @@ function tagsCommand(ctx: () => Context): Command {
     name: 'create',
     summary: 'create a tag',
     argument: tagArg,
-    flags: [colorFlag],
+    flags: colorFlag,
     run: async ({ ctx: c, source, flags, arg }) => {
-      const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
+      const color = flags.color !== undefined ? normalizeColor(flags.color) : undefined;
       await c.operate(source, (m) => m.createTag(arg!, color));
       out(`Tag '${arg}' created successfully\n`);
     },
@@ -69,10 +70,10 @@ function tagsCommand(ctx: () => Context): Command {
     name: 'update',
     summary: 'rename a tag or change its colour',
     argument: tagArg,
-    flags: [{ key: 'newName', names: ['--new-name'], value: 'NAME', description: 'the new name of the tag' }, colorFlag],
+    flags: { newName: { names: ['--new-name'], value: 'NAME', description: 'the new name of the tag' }, ...colorFlag },
     run: async ({ ctx: c, source, flags, arg }) => {
-      const newName = str(flags.newName);
-      const color = str(flags.color) !== undefined ? normalizeColor(str(flags.color)!) : undefined;
+      const newName = flags.newName;
+      const color = flags.color !== undefined ? normalizeColor(flags.color) : undefined;
       if (!newName && !color) throw new UsageError('nothing to change', 'give --new-name NAME or --color COLOR');
       await c.operate(source, (m) => m.updateTag(arg!, { newName, color }));
       out(`Tag '${arg}' updated successfully\n`);
