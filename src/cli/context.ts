@@ -1,89 +1,26 @@
-// What every command action gets: environment, global flags, config, the server to talk to.
+// What every command action gets: environment, global flags, config, the server to talk to, the
+// mytoken (found, locked and kept current while used), and the operations on it.
 import type { Command } from 'commander';
-import { sameIssuer } from '../api/discovery.js';
 import { httpOperations, type Operations } from '../api/operations.js';
 import { refusedTokenHint } from '../api/refusal.js';
-import { MytokenServer } from '../api/server.js';
+import type { MytokenServer } from '../api/server.js';
 import { sshOperations } from '../ssh/operations.js';
 import { type Config, loadConfig } from '../config/config.js';
-import { MytokenServerError, NoAnswerError, UnreachableError, UsageError } from '../errors.js';
+import { MytokenServerError, UsageError } from '../errors.js';
 import { promptSecret } from '../output/prompt.js';
 import { euid } from '../safefs.js';
 import { isTerminal, reportWriteBack, warn } from '../output/terminal.js';
 import { rotatingWaitMs } from '../api/http.js';
 import { type TokenSession, withMytoken } from '../tokens/rotation.js';
-import { decodeJwtPayload, issuerOf, mayRotate } from '../tokens/jwt.js';
+import { decodeJwtPayload, mayRotate } from '../tokens/jwt.js';
 import { checkOutputTarget, findMytoken, type FoundToken, noTokenHint } from '../tokens/source.js';
-import { addFlags, defineFlags, readFlags } from './flags.js';
+import { readFlags } from './flags.js';
+import { globalFlags } from './options/global.js';
+import { instanceUrl, serverFor } from './servers.js';
 import { sshTarget, type TokenFlags } from './options/token-source.js';
 import { colorsEnabled, Style } from '../output/style.js';
 
 type Env = Record<string, string | undefined>;
-
-export const globalFlags = defineFlags({
-  config: {
-    names: ['--config'],
-    value: 'FILE',
-    env: ['MYTOKEN_CONFIG', 'MYTOKEN_CONF'],
-    description: 'use this config file instead of the default locations',
-    doc: 'use this config file (it must exist) instead of the default locations',
-  },
-  url: {
-    names: ['--url', '--mytoken-url'],
-    value: 'URL',
-    env: ['MYTOKEN_URL'],
-    description: 'the mytoken server to use, instead of instance from the config file',
-    doc: 'the mytoken server to use, instead of `instance` from the config file (a JWT mytoken goes to the server that issued it)',
-  },
-  noColor: { names: ['--no-color'], description: 'no colours in the output (NO_COLOR does the same)', doc: 'no colours in the output (the environment variable `NO_COLOR` does the same)' },
-});
-
-export function addGlobalFlags(root: Command): Command {
-  return addFlags(root, globalFlags);
-}
-
-function checkUrl(url: string, where: string): string {
-  let ok = false;
-  try {
-    ok = ['http:', 'https:'].includes(new URL(url).protocol);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new UsageError(`${where}: '${url}' is not an http(s) URL`);
-  return url;
-}
-
-/**
- * Whether the server at `url` answered, but not as a mytoken server does: an HTTP error other than
- * 5xx, or a configuration document that is none. (Not reaching it at all is another matter.)
- */
-function notAMytokenServer(e: unknown): string | undefined {
-  if (e instanceof MytokenServerError && e.status < 500) return `it answered HTTP ${e.status} for its mytoken configuration`;
-  if (!(e instanceof UnreachableError) || e instanceof NoAnswerError) return undefined;
-  const status = /answered HTTP ([24]\d\d)/.exec(e.message)?.[1];
-  if (status) return `it answered HTTP ${status} for its mytoken configuration, not a mytoken server's answer`;
-  return /is not a mytoken server configuration document/.test(e.message) ? 'what it answered for its mytoken configuration is none' : undefined;
-}
-
-/**
- * The server a JWT's `iss` names. When that turns out to be no mytoken server (an OpenID provider
- * answers 404 for /.well-known/mytoken-configuration), the error says the token is the problem,
- * not the server URL the user gave (which was not used).
- */
-class IssuerServer extends MytokenServer {
-  override async configuration(fresh = false) {
-    try {
-      return await super.configuration(fresh);
-    } catch (e) {
-      const why = notAMytokenServer(e);
-      if (!why) throw e;
-      throw new UsageError(
-        `the mytoken's issuer (iss) ${this.instance} is not a mytoken server: ${why}`,
-        'so the token given is probably not a mytoken (an access or ID token of an OpenID provider?); a mytoken comes from mytoken MT',
-      );
-    }
-  }
-}
 
 export class Context {
   readonly env: Env;
@@ -113,30 +50,12 @@ export class Context {
 
   /** --url / MYTOKEN_URL, else instance from the config. */
   instance(): string {
-    const url = this.globals().url;
-    if (url !== undefined) {
-      if (!url) throw new UsageError('the server URL is empty (--url or MYTOKEN_URL)');
-      return checkUrl(url, '--url / MYTOKEN_URL');
-    }
-    const inst = this.config().instance;
-    const where = `instance in ${this.config().file ?? 'the config file'}`;
-    if (!inst) throw new UsageError(`${where} is empty`, 'set it to your mytoken server URL, or pass --url');
-    return checkUrl(inst, where);
+    return instanceUrl(this.globals().url, () => this.config());
   }
 
   /** The server for this mytoken: the one its `iss` names when it is a JWT, else the configured one. */
   serverFor(token?: string): MytokenServer {
-    const iss = token ? issuerOf(token) : undefined;
-    if (iss) {
-      let configured: string | undefined;
-      try {
-        configured = this.instance();
-      } catch {
-        configured = undefined;
-      }
-      if (!configured || !sameIssuer(iss, configured)) return new IssuerServer(iss, this.env);
-    }
-    return new MytokenServer(this.instance(), this.env);
+    return serverFor(token, () => this.instance(), this.env);
   }
 
   /** The mytoken from the sources the user gave, or discovered; undefined when there is none. */

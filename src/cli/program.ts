@@ -2,7 +2,8 @@
 import { Command, Help } from 'commander';
 import { atCommand, atMeta } from './commands/at.js';
 import { calendarsCommand, calendarsMeta } from './commands/calendars.js';
-import { addGlobalFlags, type Context } from './context.js';
+import type { Context } from './context.js';
+import { addGlobalFlags } from './options/global.js';
 import { inheritFlags } from './flags.js';
 import { addHelpCommand, unknownCommand } from './help.js';
 import { infoCommand, infoMeta } from './commands/info.js';
