@@ -3,6 +3,8 @@
 // memory; and, with 20 ms added to every reply, the client against a reference that makes the
 // upstream client's three sequential requests (configuration, settings, token) with curl.
 // NODE_EXTRA_CA_CERTS is left out unless BENCH_KEEP_CA=1 (it costs ~30 ms per Node start).
+// BENCH_BASELINE=DIR adds rows for another built checkout's bin/mytoken (an older commit), so a
+// change is compared with its baseline in the same run.
 // When the single binary has been built (`npm run build:binary`), its rows come too, each against
 // `node -e 0` of the Node it embeds.
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -101,6 +103,14 @@ async function main() {
       [SLOW_AT, process.execPath, [BIN, 'AT', '--MT-file', slowFile], slowEnv, NODE],
       [SLOW_REF, 'sh', ['-c', reference], slowEnv, NODE],
     ];
+    const baseline = process.env.BENCH_BASELINE && join(resolve(process.env.BENCH_BASELINE), 'bin', 'mytoken');
+    if (baseline) {
+      cases.push(
+        ['baseline AT --help', process.execPath, [baseline, 'AT', '--help'], env, NODE],
+        ['baseline AT --MT-file (warm cache)', process.execPath, [baseline, 'AT', '--MT-file', file], env, NODE],
+        ['baseline AT, rotating (warm cache)', process.execPath, [baseline, 'AT', '--MT-file', rotFile], env, NODE],
+      );
+    }
     const binary = existsSync(BINARY) && existsSync(BINARY_NODE);
     let binaryNode = '';
     if (binary) {
