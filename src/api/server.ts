@@ -77,7 +77,7 @@ async function send<T>(base: string, req: CallOptions, env: Env): Promise<T | un
   const patientAfterSend = credential?.mayRotate ? { waitMs: rotatingWaitMs(env), onSlow: (s: number) => credential.onSlow?.(s) } : undefined;
   try {
     const json = (await requestJSON<T>({ ...http, url: base + (path ?? ''), env, patientAfterSend })).json;
-    credential?.update(json as WithTokenUpdate | undefined);
+    await credential?.update(json as WithTokenUpdate | undefined);
     return json;
   } catch (e) {
     if (credential?.mayRotate && e instanceof NoAnswerError && e.sent) {

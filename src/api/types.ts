@@ -170,7 +170,7 @@ export interface Credential {
   /** told when such a request has had no answer within the ordinary timeout (seconds) */
   onSlow?(seconds: number): void;
   /** takes the reply's token_update, if any */
-  update(reply: WithTokenUpdate | undefined): void;
+  update(reply: WithTokenUpdate | undefined): void | Promise<void>;
 }
 
 export interface GrantState {

@@ -9,6 +9,7 @@ import { LIMITS, readLimited, writeFileAtomic } from '../safefs.js';
 import { checkTokenTarget } from '../target.js';
 import { replaceFirstLine, type TokenFileFormat, tokenIn } from './file-format.js';
 import type { TokenStore, WriteBack } from './store.js';
+import { fileJournal, type Journal } from './journal.js';
 
 /** The real path of an existing file: every name (symlink) of one file gives the same answer. */
 export function realFile(path: string): string {
@@ -51,7 +52,11 @@ export class FileStore implements TokenStore {
     return this.name;
   }
 
-  reread(): string | undefined {
+  get journal(): Journal {
+    return fileJournal(this.anchor);
+  }
+
+  async reread(): Promise<string | undefined> {
     try {
       const got = tokenIn(readLimited(this.anchor, { maxBytes: LIMITS.tokenFile }), this.format);
       return 'token' in got ? got.token : undefined;
@@ -60,7 +65,7 @@ export class FileStore implements TokenStore {
     }
   }
 
-  write(token: string): WriteBack {
+  async write(token: string): Promise<WriteBack> {
     const file = this.anchor;
     try {
       let content = token;

@@ -30,35 +30,62 @@ export function fingerprint(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 32);
 }
 
+/** A journal entry of this process, now. */
+export function journalEntry(entry: Omit<JournalEntry, 'v' | 'pid' | 'at'>): JournalEntry {
+  return { v: 1, pid: process.pid, at: new Date().toISOString(), ...entry };
+}
+
+/**
+ * Where a store keeps its rotation journal: a file beside a token file (fileJournal), or a place
+ * of the store's own for a store whose tokens must not be written to disk.
+ */
+export interface Journal {
+  read(): Promise<JournalEntry | undefined>;
+  /** records `entry`, durably when it holds a new version; false when it could not. Never throws. */
+  write(entry: JournalEntry): Promise<boolean>;
+  remove(): Promise<void>;
+}
+
+/** The journal beside `file` (`.NAME.rotation`). */
+export function fileJournal(file: string): Journal {
+  return {
+    read: async () => readJournal(file),
+    write: async (entry) => writeJournal(file, entry),
+    remove: async () => removeJournal(file),
+  };
+}
+
+/** Checks what a journal holds: an entry of ours, well formed; else undefined. */
+export function parseJournal(text: string): JournalEntry | undefined {
+  try {
+    const e = JSON.parse(text) as Partial<JournalEntry>;
+    if (e.v !== 1 || typeof e.pid !== 'number' || typeof e.using !== 'string' || typeof e.at !== 'string') return undefined;
+    if (e.new !== undefined && (!isTokenText(e.new) || typeof e.replaces !== 'string')) return undefined;
+    return e as JournalEntry;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Records the state of `file`'s mytoken; `sync` when the entry holds a new version. Never throws. */
-export function writeJournal(file: string, entry: Omit<JournalEntry, 'v' | 'pid' | 'at'>): boolean {
-  const full: JournalEntry = { v: 1, pid: process.pid, at: new Date().toISOString(), ...entry };
+function writeJournal(file: string, full: JournalEntry): boolean {
   try {
     // a new version must be in place at once (a kill a moment later must not lose it), and on disk
-    writeFileAtomic(journalPath(file), `${JSON.stringify(full)}\n`, { sync: entry.new !== undefined && 'after-rename' });
+    writeFileAtomic(journalPath(file), `${JSON.stringify(full)}\n`, { sync: full.new !== undefined && 'after-rename' });
     return true;
   } catch {
     return false;
   }
 }
 
-export function removeJournal(file: string): void {
+function removeJournal(file: string): void {
   unlinkQuietly(journalPath(file));
 }
 
 /** The journal left beside `file`, if there is one of ours (own file, not a link, well formed). */
-export function readJournal(file: string): JournalEntry | undefined {
-  let text: string;
+function readJournal(file: string): JournalEntry | undefined {
   try {
-    text = readLimited(journalPath(file), { maxBytes: 64 * 1024, noFollow: true, own: true });
-  } catch {
-    return undefined;
-  }
-  try {
-    const e = JSON.parse(text) as Partial<JournalEntry>;
-    if (e.v !== 1 || typeof e.pid !== 'number' || typeof e.using !== 'string' || typeof e.at !== 'string') return undefined;
-    if (e.new !== undefined && (!isTokenText(e.new) || typeof e.replaces !== 'string')) return undefined;
-    return e as JournalEntry;
+    return parseJournal(readLimited(journalPath(file), { maxBytes: 64 * 1024, noFollow: true, own: true }));
   } catch {
     return undefined;
   }

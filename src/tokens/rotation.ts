@@ -4,14 +4,14 @@
 // before the store was rewritten.
 import { AnswerLostError, InterruptedError, MytokenError, MytokenServerError, RefusedError } from '../errors.js';
 import { isTokenText } from '../safefs.js';
-import { fingerprint, isSuccessor, type JournalEntry, readJournal, removeJournal, removeOrphans, writeJournal } from './journal.js';
+import { fingerprint, isSuccessor, journalEntry, type JournalEntry, removeOrphans } from './journal.js';
 import { isJwt, mayRotate } from './jwt.js';
 import { lockFile, processAlive } from './lock.js';
 import type { FoundToken } from './source.js';
 import type { WriteBack } from './store.js';
 
-/** Stores `newToken` where `found` came from. Never throws: failures are described in the result. */
-function writeBack(found: FoundToken, newToken: string): WriteBack {
+/** Stores `newToken` where `found` came from. Never rejects: failures are described in the result. */
+async function writeBack(found: FoundToken, newToken: string): Promise<WriteBack> {
   return found.store ? found.store.write(newToken) : { kind: 'not-stored', token: newToken, origin: found.origin };
 }
 
@@ -26,7 +26,7 @@ export interface TokenSession {
    * Takes the `token_update` of a reply, if it has one: the new version is written back at once
    * and used by every later request. A new version that is not a token is refused (status 1).
    */
-  update(reply: { token_update?: { mytoken?: unknown } } | undefined): void;
+  update(reply: { token_update?: { mytoken?: unknown } } | undefined): Promise<void>;
 }
 
 export interface UseOptions {
@@ -78,18 +78,18 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
   let keepJournal = false;
   try {
     store.checkBeforeUse();
-    let current: FoundToken = { ...found, token: store.reread() ?? found.token };
-    const left = readJournal(anchor);
+    let current: FoundToken = { ...found, token: (await store.reread()) ?? found.token };
+    const left = await store.journal.read();
     if (left) {
       removeOrphans(anchor, processAlive);
       if (isSuccessor(left, current.token)) {
-        const wb = writeBack(current, left.new!);
+        const wb = await writeBack(current, left.new!);
         current = { ...current, token: left.new! };
         opts.onRecovered?.(named, wb);
       }
     }
     const suspect = interruptedUse(left, current.token);
-    writeJournal(anchor, { using: fingerprint(current.token) });
+    await store.journal.write(journalEntry({ using: fingerprint(current.token) }));
     const session = plainSession(
       current,
       true,
@@ -100,7 +100,7 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
           opts.onWriteBack?.(wb);
         },
       },
-      (old, next) => writeJournal(anchor, { using: fingerprint(next), replaces: fingerprint(old.token), new: next }),
+      (old, next) => store.journal.write(journalEntry({ using: fingerprint(next), replaces: fingerprint(old.token), new: next })),
     );
     try {
       return await use(session);
@@ -118,12 +118,12 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
       throw e;
     }
   } finally {
-    if (!keepJournal) removeJournal(anchor);
+    if (!keepJournal) await store.journal.remove();
     lock?.release();
   }
 }
 
-function plainSession(found: FoundToken, rotating: boolean, opts: UseOptions, journal?: (old: FoundToken, next: string) => void): TokenSession {
+function plainSession(found: FoundToken, rotating: boolean, opts: UseOptions, journal?: (old: FoundToken, next: string) => Promise<unknown>): TokenSession {
   let current = found;
   return {
     get token() {
@@ -131,14 +131,14 @@ function plainSession(found: FoundToken, rotating: boolean, opts: UseOptions, jo
     },
     mayRotate: rotating,
     onSlow: opts.onSlow,
-    update(reply) {
+    async update(reply) {
       const next = reply?.token_update?.mytoken;
       if (next === undefined || next === current.token) return;
       if (!isTokenText(next)) {
         throw new MytokenError('the server answered with a rotated mytoken that is not a token (not one line of printable text); nothing was written');
       }
-      journal?.(current, next);
-      const wb = writeBack(current, next);
+      await journal?.(current, next);
+      const wb = await writeBack(current, next);
       current = { ...current, token: next };
       opts.onWriteBack?.(wb);
     },

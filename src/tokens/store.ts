@@ -2,6 +2,8 @@
 // (file-store.ts) today. The rotation session (rotation.ts) works on this interface only; a new
 // kind of store is one module implementing it, created where source.ts finds the token.
 
+import type { Journal } from './journal.js';
+
 /** What became of a rotated mytoken. */
 export type WriteBack =
   /** the new token is in the store */
@@ -21,10 +23,12 @@ export interface TokenStore {
   readonly anchor: string;
   /** the file as the user or discovery named it, when the store is a file (hints: `-o FILE`) */
   readonly file?: string;
+  /** where the rotation journal of this store is kept (a file beside a token file) */
+  readonly journal: Journal;
   /** the token as it is now (read again under the lock); undefined when it cannot be read now */
-  reread(): string | undefined;
-  /** stores a new version; never throws, the result says how it went */
-  write(token: string): WriteBack;
+  reread(): Promise<string | undefined>;
+  /** stores a new version; never rejects, the result says how it went */
+  write(token: string): Promise<WriteBack>;
   /** before anything is sent with a mytoken that rotates: refuses (UsageError) a store its new versions could not be written to */
   checkWritable(): void;
   /** under the lock, before the token is used: refuses (UsageError) a store that cannot be rewritten as a whole */
