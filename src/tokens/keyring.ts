@@ -16,11 +16,13 @@
 //   environment itself (libdbus and zbus call getenv); it cannot be handed another one. `env` serves
 //   the checks made here (the session bus, before anything is loaded) and the private cache folder
 //   of the single binary; callers pass the process's environment, so both see the same.
-// - Timeouts: every call is bounded by `timeoutMs`. The D-Bus calls themselves give up after about
-//   2 s when the Secret Service does not answer; what can wait longer is a prompt to unlock the
-//   keyring on a desktop. Note that Node 20 cannot end a native call that is still waiting: the
-//   error is reported at the timeout, but the process exits only once that call returns (Node
-//   joins its worker threads at exit).
+// - Timeouts: every call is bounded by `timeoutMs`. Making an entry object already talks to the
+//   Secret Service, synchronously; that and the library's other D-Bus calls give up by themselves
+//   after about 2 s without an answer. What can wait longer is a prompt to unlock the keyring on a
+//   desktop, whose user may be away. Node 20 cannot end a native call that is still waiting: the
+//   error comes at the timeout, but process.exit then waits until the call returns (it joins the
+//   threads that run native work): on a desktop until the prompt is answered or dismissed; with a
+//   prompter that never answers, about 25 s, when gnome-keyring gives up on it.
 import { lstatSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type * as NapiKeyring from '@napi-rs/keyring';
@@ -243,25 +245,31 @@ function loadBinding(env: Env): Binding {
   }
 }
 
+/** The prebuilt modules of @napi-rs/keyring for each platform, in the order they are tried. */
+const PREBUILT: Readonly<Record<string, string[]>> = {
+  'linux-x64': ['linux-x64-gnu', 'linux-x64-musl'],
+  'linux-arm64': ['linux-arm64-gnu', 'linux-arm64-musl'],
+  'darwin-arm64': ['darwin-arm64'],
+  'darwin-x64': ['darwin-x64'],
+  'win32-x64': ['win32-x64-msvc'],
+  'win32-arm64': ['win32-arm64-msvc'],
+};
+
 /**
- * The prebuilt module for this platform, required directly rather than through the package's
- * index.js, which would also load any file named by NAPI_RS_NATIVE_LIBRARY_PATH: a credential tool
- * does not run code an environment variable names.
+ * The prebuilt module for this platform, required directly (found where @napi-rs/keyring itself
+ * would find it) rather than through the package's index.js, which would also load any file named
+ * by NAPI_RS_NATIVE_LIBRARY_PATH: a credential tool does not run code an environment variable names.
  */
 function platformPackage(): Binding {
-  const tries: Array<() => Binding> = [];
   const key = `${process.platform}-${process.arch}`;
-  if (key === 'linux-x64') tries.push(() => require('@napi-rs/keyring-linux-x64-gnu'), () => require('@napi-rs/keyring-linux-x64-musl'));
-  else if (key === 'linux-arm64') tries.push(() => require('@napi-rs/keyring-linux-arm64-gnu'), () => require('@napi-rs/keyring-linux-arm64-musl'));
-  else if (key === 'darwin-arm64') tries.push(() => require('@napi-rs/keyring-darwin-arm64'));
-  else if (key === 'darwin-x64') tries.push(() => require('@napi-rs/keyring-darwin-x64'));
-  else if (key === 'win32-x64') tries.push(() => require('@napi-rs/keyring-win32-x64-msvc'));
-  else if (key === 'win32-arm64') tries.push(() => require('@napi-rs/keyring-win32-arm64-msvc'));
-  else throw new Error(`there is no prebuilt keyring module for ${key}`);
+  const names = PREBUILT[key];
+  if (!names) throw new Error(`there is no prebuilt keyring module for ${key}`);
+  const { createRequire } = require('node:module') as typeof import('node:module');
+  const fromPackage = createRequire(require.resolve('@napi-rs/keyring'));
   let first: unknown;
-  for (const t of tries) {
+  for (const name of names) {
     try {
-      return t();
+      return fromPackage(`@napi-rs/keyring-${name}`) as Binding;
     } catch (e) {
       first ??= e; // the first (glibc) error says more than the musl one
     }

@@ -220,6 +220,8 @@ describe('no usable keyring: KeyringUnavailable (status 2) saying what is missin
       const fallback = r.results[4]!;
       assert.ok(fallback.ok ? fallback.value === null : /AccessDenied/.test(fallback.message!), `not in the fallback store: ${JSON.stringify(fallback)}`);
       // what the pinning prevents: unpinned, the library "succeeds" here, into a store lost at reboot
+      // (where the kernel keyring is usable), or fails with AccessDenied from that store (where it is
+      // not); either way the messages above, which name the Secret Service, show the pinned store
       const unpinned = await keyringSteps(bus.env, [
         { op: 'unpinned-set', name: 'pin-check', value: TOKEN },
         { op: 'unpinned-get', name: 'pin-check' },

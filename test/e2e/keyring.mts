@@ -6,12 +6,14 @@
 // under `setpriv --pdeathsig TERM`, so they end with it even if it is killed; stop() ends them and
 // removes the folder.
 //
-//   const ss = await startSecretService();          // { daemon: false } for a bus without one
-//   spawn(cmd, args, { env: ss.env });              // HOME, XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS, PATH...
+//   const ss = await startSecretService();   // { daemon: false }: a bare bus; { unlock: false }: no keyring
+//   spawn(cmd, args, { env: ss.env });       // HOME, XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS, PATH...
 //   ss.secretTool(['lookup', 'service', 'mytoken', 'username', 'alice']);
 //   ss.lock(); ss.freeze(); ss.thaw();
-//   await ss.silencePrompts();                      // prompts to unlock are shown to nobody, never answered
+//   await ss.silencePrompts();               // prompts to unlock go to a prompter that never answers
 //   await ss.stop();
+//
+// keyring-steps.mts runs the backend's operations in a child with such an environment.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
