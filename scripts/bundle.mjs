@@ -7,10 +7,17 @@
 // application for Linux x64 on the Node runtime pinned in tools/sea-node (installed there on first
 // use), holding one bundle with everything inlined, started from a V8 snapshot of the loaded
 // client (src/sea.ts).
+//
+// The keyring's native module (@napi-rs/keyring, src/tokens/keyring.ts) is never bundled: the
+// bundle requires its prebuilt platform package from node_modules, on first use; the binary carries
+// the Linux x64 module as the asset keyring.node, with its SHA-256, and unpacks it to the user's
+// private cache folder (src/native-addon.ts).
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -39,6 +46,8 @@ const common = {
   // a third smaller to read and compile at every start; names stay, so stack traces stay readable
   minifyWhitespace: true,
   define: { __MYTOKEN_VERSION__: JSON.stringify(pkg.version) },
+  // the keyring's package and prebuilt modules, required by name at run time (never in the binary)
+  external: ['@napi-rs/keyring', '@napi-rs/keyring-*'],
 };
 
 async function bundle() {
@@ -97,16 +106,39 @@ const seaAssets = {
   },
 };
 
-async function binary() {
+/** The keyring module the binary carries (Linux x64, glibc): its file, asset name and SHA-256. */
+function keyringAddon() {
+  const dir = join(root, 'node_modules/@napi-rs/keyring-linux-x64-gnu');
+  const file = join(dir, JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).main);
+  return { file, asset: 'keyring.node', sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
+}
+
+/**
+ * Builds a single executable from the TypeScript entry `entry` into `output`, with `work` as its
+ * scratch folder: one bundle with everything inlined (a single executable can require built-in
+ * modules only), the lazily loaded packages and the keyring module as assets, on the pinned
+ * runtime. The binary starts from a V8 snapshot of the loaded entry unless `snapshot` is false.
+ * Also used by the test that runs the keyring module inside a binary (test/e2e/keyring-binary).
+ */
+export async function buildSea({ entry, output, work, snapshot = true }) {
   if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the single binary is built for Linux x64 only');
   const node = runtime();
-  const work = join(root, 'dist/sea');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const main = join(work, 'main.cjs');
-  // everything inlined: a single executable can require built-in modules only
-  await build({ ...common, target: 'node22', entryPoints: [join(root, 'src/sea.ts')], outfile: main, plugins: [lazyChildProcess, seaAssets] });
-  const assets = Object.fromEntries(lazy.map((name) => [`${name}.cjs`, join(root, `dist/vendor/${name}.cjs`)]));
+  const addon = keyringAddon();
+  await build({
+    ...common,
+    define: { ...common.define, __MYTOKEN_KEYRING_ADDON__: JSON.stringify({ asset: addon.asset, sha256: addon.sha256 }) },
+    target: 'node22',
+    entryPoints: [entry],
+    outfile: main,
+    plugins: [lazyChildProcess, seaAssets],
+  });
+  const assets = {
+    ...Object.fromEntries(lazy.map((name) => [`${name}.cjs`, join(root, `dist/vendor/${name}.cjs`)])),
+    [addon.asset]: addon.file,
+  };
   // the runtime without its symbol table (~25 MB less; the symbols serve debuggers only)
   const executable = join(work, 'node');
   copyFileSync(node, executable);
@@ -115,22 +147,30 @@ async function binary() {
   } catch {
     process.stderr.write('strip not found: the binary keeps its symbols\n');
   }
-  const output = join(root, 'dist/mytoken');
   const config = join(work, 'sea-config.json');
   writeFileSync(
     config,
     JSON.stringify(
       // execArgvExtension none: NODE_OPTIONS cannot make the binary run other code (--require)
-      { main, output, executable, assets, disableExperimentalSEAWarning: true, useSnapshot: true, execArgvExtension: 'none' },
+      { main, output, executable, assets, disableExperimentalSEAWarning: true, useSnapshot: snapshot, execArgvExtension: 'none' },
       null,
       2,
     ),
   );
   execFileSync(node, ['--build-sea', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   rmSync(executable);
+  return { node, addon };
+}
+
+async function binary() {
+  const output = join(root, 'dist/mytoken');
+  const { node } = await buildSea({ entry: join(root, 'src/sea.ts'), output, work: join(root, 'dist/sea') });
   const version = execFileSync(output, ['--version'], { encoding: 'utf8', env: {} }).trim();
   if (version !== `mytoken version ${pkg.version}`) throw new Error(`dist/mytoken answers --version with ${JSON.stringify(version)}`);
   process.stderr.write(`built dist/mytoken (${version}, Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()})\n`);
 }
 
-await (process.argv.includes('--binary') ? binary() : bundle());
+// run as a script (not when a test imports buildSea)
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await (process.argv.includes('--binary') ? binary() : bundle());
+}

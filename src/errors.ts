@@ -31,6 +31,16 @@ export class UsageError extends MytokenError {
   }
 }
 
+/**
+ * The system keyring cannot be used here (no session bus, no Secret Service, a locked collection,
+ * the native module missing): status 2. Nothing is stored anywhere else instead.
+ */
+export class KeyringUnavailable extends UsageError {
+  constructor(what: string, hint = 'keep the mytoken in a file instead: --MT-file FILE') {
+    super(`the system keyring cannot be used: ${what}`, hint);
+  }
+}
+
 /** The mytoken or the login was refused: status 3. */
 export class RefusedError extends MytokenError {
   constructor(message: string, hint?: string) {

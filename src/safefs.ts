@@ -199,7 +199,7 @@ export interface WriteOptions {
  * not followed: callers pass the real path of a file they mean to rewrite). Throws the file
  * system's error; the target is untouched then.
  */
-export function writeFileAtomic(path: string, data: string, opts: WriteOptions = {}): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteOptions = {}): void {
   const dir = dirname(path);
   if (opts.mkdir) mkdirSync(dir, { recursive: true, mode: 0o700 });
   let keep: { mode: number; uid: number; gid: number } | undefined;
@@ -220,7 +220,7 @@ export function writeFileAtomic(path: string, data: string, opts: WriteOptions =
       fchmodSync(fd, keep.mode);
       if (process.geteuid?.() === 0) fchownSync(fd, keep.uid, keep.gid);
     }
-    writeSync(fd, data);
+    writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
     if (opts.sync === undefined || opts.sync === true) fsyncSync(fd);
     renameSync(tmp, path);
   } catch (e) {
@@ -234,6 +234,15 @@ export function writeFileAtomic(path: string, data: string, opts: WriteOptions =
     /* in place already; only the flush failed */
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Writes all of `bytes` (one write may take less than it was given). */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let off = 0; off < bytes.length; ) {
+    const n = writeSync(fd, bytes, off, bytes.length - off);
+    if (n <= 0) throw Object.assign(new Error('the file system took no more bytes'), { code: 'EIO' });
+    off += n;
   }
 }
 
