@@ -24,6 +24,15 @@ export function cacheDir(env: Env): string | undefined {
   return undefined;
 }
 
+/**
+ * The client's folder for short-lived state such as the locks of keyring entries:
+ * $XDG_RUNTIME_DIR/mytoken (private to the user, emptied at logout), else the cache folder.
+ */
+export function runtimeDir(env: Env): string | undefined {
+  if (env.XDG_RUNTIME_DIR && isAbsolute(env.XDG_RUNTIME_DIR)) return join(env.XDG_RUNTIME_DIR, 'mytoken');
+  return cacheDir(env);
+}
+
 /** 32-bit FNV-1a of a string, in hex: tells long keys apart in file names. */
 function fnv1a(s: string): string {
   let h = 0x811c9dc5;
@@ -54,7 +63,8 @@ export function ownCacheFolders(file: string, create = false): boolean {
   return ownFolder(root, create) && ownFolder(kind, create);
 }
 
-function ownFolder(dir: string, create: boolean): boolean {
+/** Whether `dir` is a folder of the user's own; with `create`, a missing one is made first (0700). */
+export function ownFolder(dir: string, create: boolean): boolean {
   if (isOwnFolder(dir)) return true;
   if (!create) return false;
   try {

@@ -63,6 +63,7 @@ export class Context {
     return findMytoken(src, {
       env: this.env,
       wlcgDiscovery: this.config().useWlcgTokenDiscovery,
+      defaultKeyringEntry: this.config().defaultKeyringEntry || undefined,
       prompt: () => promptSecret('Mytoken: '),
       onRefused: (file, why) => warn(`not using ${file} (WLCG token discovery): it ${why}`),
     });
@@ -106,7 +107,7 @@ export class Context {
       onSlow: (seconds) =>
         warn(`no answer from the server within ${seconds} s; still waiting, because the request may have rotated the mytoken and the new version comes only with the answer`),
       onRecovered: (file, wb) => {
-        warn(`used the newer mytoken that an earlier run received but did not store in ${file} (it was kept beside the file)`);
+        warn(`used the newer mytoken that an earlier run received but did not store in ${file} (it was kept ${found.store?.file ? 'beside the file' : 'in the rotation journal'})`);
         if (!reportWriteBack(wb)) this.writeBackFailed = true;
       },
     });

@@ -7,6 +7,7 @@ import { addGlobalFlags } from './options/global.js';
 import { inheritFlags } from './flags.js';
 import { addHelpCommand, unknownCommand } from './help.js';
 import { infoCommand, infoMeta } from './commands/info.js';
+import { keyringCommand, keyringMeta } from './commands/keyring.js';
 import { mtCommand, mtMeta } from './commands/mt.js';
 import { notificationsCommand, notificationsMeta } from './commands/notifications.js';
 import { profilesCommand, profilesMeta } from './commands/profiles.js';
@@ -29,6 +30,7 @@ const COMMANDS: [Meta, (ctx: () => Context) => Command][] = [
   [configMeta, configCommand],
   [capabilitiesMeta, capabilitiesCommand],
   [infoMeta, infoCommand],
+  [keyringMeta, keyringCommand],
   [listMeta, listCommand],
   [mtMeta, mtCommand],
   [notificationsMeta, notificationsCommand],

@@ -18,6 +18,8 @@ export interface Config {
   useWlcgTokenDiscovery: boolean;
   /** a new mytoken that the server narrowed (less than asked) is an error and revoked, not a warning */
   strict: boolean;
+  /** the keyring entry whose mytoken is used when no flag names one ('' for none) */
+  defaultKeyringEntry: string;
   providers: Record<string, string>;
   /** the file the config came from, if any */
   file?: string;
@@ -31,6 +33,7 @@ export function defaultConfig(): Config {
     tokenNamePrefix: hostname(),
     useWlcgTokenDiscovery: true,
     strict: false,
+    defaultKeyringEntry: '',
     providers: {},
   };
 }
@@ -100,7 +103,7 @@ export function loadConfig(explicit: string | undefined, env: Env): Config {
 }
 
 /** The keys the client reads; the cache keeps only these (validated, so plain JSON). */
-const KEYS = ['instance', 'default_provider', 'token_name_prefix', 'use_wlcg_token_discovery', 'strict', 'default_token_capabilities', 'providers'];
+const KEYS = ['instance', 'default_provider', 'token_name_prefix', 'use_wlcg_token_discovery', 'strict', 'default_keyring_entry', 'default_token_capabilities', 'providers'];
 
 interface ConfigCacheEntry {
   file: string;
@@ -201,6 +204,8 @@ function configFrom(data: unknown, file: string, lineOf: (key: string) => string
   if (instance !== undefined) cfg.instance = instance;
   const provider = str('default_provider');
   if (provider !== undefined) cfg.defaultProvider = provider;
+  const entry = str('default_keyring_entry');
+  if (entry !== undefined) cfg.defaultKeyringEntry = entry;
   const prefix = str('token_name_prefix');
   if (prefix !== undefined) cfg.tokenNamePrefix = prefix.replaceAll('<hostname>', hostname());
 

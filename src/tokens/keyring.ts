@@ -49,6 +49,8 @@ const PINNED: NapiKeyring.EntryOptions = { linux: { store: 'secret-service' } };
 declare const __MYTOKEN_KEYRING_ADDON__: EmbeddedAddon | undefined;
 
 export interface KeyringOptions {
+  /** the service the entries are kept under; default KEYRING_SERVICE */
+  service?: string;
   /** the longest one call may take, in milliseconds; default DEFAULT_KEYRING_TIMEOUT_MS */
   timeoutMs?: number;
 }
@@ -76,10 +78,12 @@ export function checkEntryName(name: string): string {
 export class Keyring {
   private readonly env: Env;
   private readonly timeoutMs: number;
+  readonly service: string;
 
   constructor(env: Env, opts: KeyringOptions = {}) {
     this.env = env;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_KEYRING_TIMEOUT_MS;
+    this.service = opts.service ?? KEYRING_SERVICE;
   }
 
   /** The mytoken in entry `name`, or undefined when there is no such entry. */
@@ -87,7 +91,7 @@ export class Keyring {
     const n = checkEntryName(name);
     const entry = this.entry(n);
     const secret = await this.call(`reading entry ${n}`, (signal) => entry.getSecret(signal));
-    return secret === null ? undefined : tokenOf(n, secret);
+    return secret === null ? undefined : tokenOf(n, secret, this.service);
   }
 
   /** Stores `token` in entry `name`, replacing what it held. */
@@ -112,7 +116,7 @@ export class Keyring {
     // about 2 s) shows that the service answers before that client is used.
     this.entry('list');
     const b = binding(this.env);
-    const found = await this.call('listing the entries', (signal) => b.findCredentialsAsync(KEYRING_SERVICE, undefined, signal));
+    const found = await this.call('listing the entries', (signal) => b.findCredentialsAsync(this.service, undefined, signal));
     const names = new Set<string>();
     let skipped = 0;
     for (const c of found) {
@@ -126,7 +130,7 @@ export class Keyring {
   private entry(name: string): Entry {
     const b = binding(this.env);
     try {
-      return new b.AsyncEntry(KEYRING_SERVICE, name, PINNED);
+      return new b.AsyncEntry(this.service, name, PINNED);
     } catch (e) {
       throw classify(e, `opening entry ${name}`);
     }
@@ -154,8 +158,8 @@ export class Keyring {
 }
 
 /** The text of an entry's value if it is a mytoken (one trailing line break is allowed); else a UsageError. */
-function tokenOf(name: string, secret: number[]): string {
-  const hint = `replace it with a mytoken, or remove it: secret-tool clear service ${KEYRING_SERVICE} username ${name}`;
+function tokenOf(name: string, secret: number[], service: string): string {
+  const hint = `replace it with a mytoken, or remove it: secret-tool clear service ${service} username ${name}`;
   let len = secret.length;
   if (len > LIMITS.token + 2) throw new UsageError(`keyring entry ${name} holds ${len} bytes, more than a mytoken (at most ${LIMITS.token})`, hint);
   if (len > 0 && secret[len - 1] === 0x0a) len -= len > 1 && secret[len - 2] === 0x0d ? 2 : 1;

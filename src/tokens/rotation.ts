@@ -72,7 +72,7 @@ export async function withMytoken<T>(found: FoundToken, use: (session: TokenSess
       code === 'EFOREIGNLOCK'
         ? 'keep the mytoken in a folder of your own (another user can put files in this one), or remove the lock file if you know where it came from'
         : undefined;
-    throw new MytokenError(`could not lock the token file ${named}: ${(e as Error).message}`, undefined, hint);
+    throw new MytokenError(`could not lock ${store.file ? `the token file ${named}` : named}: ${(e as Error).message}`, undefined, hint);
   }
   // kept when the next run needs it: a new version the store did not get, or a lost answer
   let keepJournal = false;

@@ -1,4 +1,5 @@
-// Where the mytoken comes from: --MT, --MT-prompt, --MT-env, --MT-file, then WLCG discovery.
+// Where the mytoken comes from: --MT, --MT-prompt, --MT-env, --MT-keyring, --MT-file, then the
+// config's default keyring entry, then WLCG discovery.
 import { lstatSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -6,6 +7,7 @@ import { euid, FileProblem, LIMITS, readLimited } from '../safefs.js';
 import { type TokenFileFormat, tokenIn, tokenTextProblem } from './file-format.js';
 import { FileStore, realFile } from './file-store.js';
 import { foreignJwt } from './jwt.js';
+import { KeyringStore } from './keyring-store.js';
 import type { TokenStore } from './store.js';
 
 type Env = Record<string, string | undefined>;
@@ -17,6 +19,8 @@ export interface TokenSourceOptions {
   mtPrompt?: boolean;
   /** --MT-env */
   mtEnv?: string;
+  /** --MT-keyring */
+  mtKeyring?: string;
   /** --MT-file */
   mtFile?: string;
 }
@@ -41,6 +45,8 @@ export interface FindOptions {
   uid?: number;
   /** told about each WLCG file that exists but is not used, and why */
   onRefused?: (file: string, why: string) => void;
+  /** the keyring entry to use when no flag names a mytoken (config default_keyring_entry) */
+  defaultKeyringEntry?: string;
 }
 
 /**
@@ -109,6 +115,7 @@ export async function findMytoken(opts: TokenSourceOptions, find: FindOptions): 
     checkIsMytoken(named.token, named.origin);
     return named;
   }
+  if (find.defaultKeyringEntry) return fromKeyring(find.defaultKeyringEntry, 'default_keyring_entry', find.env);
   if (find.wlcgDiscovery) return discoverWlcg(find.env, find.uid ?? euid(), find.onRefused);
   return undefined;
 }
@@ -131,12 +138,24 @@ async function namedMytoken(opts: TokenSourceOptions, find: FindOptions): Promis
     if (!v) throw new UsageError(`--MT-env ${opts.mtEnv}: the environment variable ${opts.mtEnv} is empty`);
     return { token: tokenValue(v, `the value of ${opts.mtEnv} (--MT-env)`), origin: `--MT-env ${opts.mtEnv}` };
   }
+  if (opts.mtKeyring !== undefined) return fromKeyring(opts.mtKeyring, '--MT-keyring', find.env);
   if (opts.mtFile !== undefined) {
     if (!opts.mtFile) throw new UsageError('--MT-file was given an empty path');
     const token = readTokenFile(opts.mtFile, 'first-line', '--MT-file');
     return { token, origin: `--MT-file ${opts.mtFile}`, store: new FileStore(opts.mtFile, 'first-line', '--MT-file') };
   }
   return undefined;
+}
+
+/** The mytoken in keyring entry `entry` (named by `by`); no entry is an error, naming the entries there are. */
+async function fromKeyring(entry: string, by: string, env: Env): Promise<FoundToken> {
+  if (!entry) throw new UsageError(`${by} was given an empty keyring entry name`);
+  const store = new KeyringStore(entry, env);
+  const token = await store.read();
+  if (token === undefined) {
+    throw new UsageError(`${by} ${entry}: the keyring has no such entry`, 'see the entries with mytoken keyring list; a new one comes from mytoken MT --keyring NAME');
+  }
+  return { token, origin: `${by} ${entry}`, store };
 }
 
 /** The files WLCG bearer token discovery looks at, in order (mytoken's own mt_u names first). */

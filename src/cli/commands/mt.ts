@@ -20,6 +20,7 @@ import { nowSeconds } from '../../request/time.js';
 import { checkTokenTarget } from '../../target.js';
 import { listMytokensCommand } from './info.js';
 import { tokenTagsCommand } from './token-tags.js';
+import { checkKeyringTarget, keepInKeyring } from './keyring.js';
 
 const flags = defineFlags({
   profile: {
@@ -56,7 +57,15 @@ const flags = defineFlags({
   },
   tags: { names: ['--tags'], value: 'TAG', repeatable: true, description: 'tag the new mytoken with this tag' },
   out: { names: ['-o', '--out'], value: 'FILE', description: 'write the mytoken to FILE (mode 0600) instead of stdout' },
-  ...forceFlags,
+  keyring: {
+    names: ['--keyring'],
+    value: 'NAME',
+    description: 'keep the new mytoken in the system keyring entry NAME instead of printing it (an existing entry only with --force)',
+  },
+  force: {
+    ...forceFlags.force,
+    description: 'ask even when a restriction ended before now or a capability name is unknown to this client; with --keyring, replace an existing entry',
+  },
   strict: {
     names: ['--strict'],
     env: ['MYTOKEN_STRICT'],
@@ -74,16 +83,32 @@ function issuedToken(res: MytokenResponse, peer: string): string {
 }
 
 /**
+ * Where the new mytoken goes: the keyring entry `keyring`, else `out` (a file, or stdout). A
+ * keyring that fails at the last moment gets the token printed instead: a new mytoken is never lost.
+ */
+function delivery(out: string | undefined, keyring: string | undefined, env: Record<string, string | undefined>): (token: string) => Promise<void> {
+  if (keyring === undefined) return async (token) => writeToken(token, out);
+  return async (token) => {
+    try {
+      await keepInKeyring(keyring, token, env);
+    } catch (e) {
+      writeToken(token, undefined);
+      throw new MytokenError(`could not keep the new mytoken in keyring entry ${keyring} (${(e as Error).message}); it was printed above instead`);
+    }
+  };
+}
+
+/**
  * Says on stderr how the new mytoken differs from the request (a server narrows a sub-token to its
  * parent without a word). With --strict that is an error: the new mytoken is revoked, or, if that
- * fails, written as usual so that a live mytoken is not lost.
+ * fails, delivered as usual so that a live mytoken is not lost.
  */
 async function checkGranted(
   from: { peer: string; revokeIssued: (token: string) => Promise<void> },
   asked: MytokenRequest,
   res: MytokenResponse,
   strict: boolean,
-  out: string | undefined,
+  deliver: (token: string) => Promise<void>,
 ): Promise<void> {
   const diffs = grantedDifferences(asked, res);
   if (!diffs.length) return;
@@ -93,7 +118,7 @@ async function checkGranted(
   try {
     await from.revokeIssued(token);
   } catch (e) {
-    writeToken(token, out);
+    await deliver(token);
     throw new RefusedError(`${what}\n  (--strict) and it could not be revoked (${(e as Error).message}), so it was kept as usual`, 'revoke it yourself if you do not want it (mytoken revoke)');
   }
   throw new RefusedError(`${what}\n  (--strict) so it was revoked`, 'ask for no more than the parent mytoken allows, or leave out --strict to take what the server gives');
@@ -113,14 +138,20 @@ export function mtCommand(ctx: () => Context): Command {
     extraArgsHint: 'a transfer code goes with --TC CODE; the subcommands are tags and list-mytokens (see mytoken MT --help)',
     run: async ({ ctx: c, flags: v, source }) => {
       const out = v.out;
-      // a transfer code is used once, a login takes the user's time: the output file is checked first
+      // a transfer code is used once, a login takes the user's time: the output is checked first
       checkTokenTarget(out);
+      if (v.keyring !== undefined) {
+        if (out !== undefined) throw new UsageError('--keyring and -o both say where the new mytoken goes', 'give one of them');
+        if (v.tokenType === 'transfer') throw new UsageError('--keyring keeps mytokens, and --token-type transfer gives a transfer code', 'leave out one of them');
+        await checkKeyringTarget(v.keyring, v.force, c.env);
+      }
+      const deliver = delivery(out, v.keyring, c.env);
 
       const tc = v.tc;
       if (tc) {
         const server = c.serverFor();
         const res = await exchangeTransferCode(server, tc, c.signal);
-        writeToken(issuedToken(res, `the server ${server.instance}`), out);
+        await deliver(issuedToken(res, `the server ${server.instance}`));
         return;
       }
 
@@ -143,8 +174,8 @@ export function mtCommand(ctx: () => Context): Command {
         // a sub-token (over ssh: of the key's mytoken) has the parent's properties unless the user restricts them;
         // the lock on a rotating parent is held for the request only
         const { ops, value } = await c.operate(source, async (ops) => ({ ops, value: await ops.subtoken(newRequest) }), { found, output: out });
-        await checkGranted(ops, newRequest, value, strict, out);
-        writeToken(issuedToken(value, ops.peer), out);
+        await checkGranted(ops, newRequest, value, strict, deliver);
+        await deliver(issuedToken(value, ops.peer));
         return;
       }
 
@@ -163,8 +194,8 @@ export function mtCommand(ctx: () => Context): Command {
       const start = await startAuthCodeFlow(server, req, c.signal);
       const res = await finishLogin(c, server, start);
       const peer = `the server ${server.instance}`;
-      await checkGranted({ peer, revokeIssued: (t) => revokeIssued(server, t) }, loginRequest, res, strict, out);
-      writeToken(issuedToken(res, peer), out);
+      await checkGranted({ peer, revokeIssued: (t) => revokeIssued(server, t) }, loginRequest, res, strict, deliver);
+      await deliver(issuedToken(res, peer));
     },
   });
 }

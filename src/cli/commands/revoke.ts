@@ -1,6 +1,9 @@
 // mytoken revoke: revoke the mytoken (and its sub-tokens), or another one by its mom id.
 import type { Command } from 'commander';
-import { out } from '../../output/terminal.js';
+import { confirm, canAsk } from '../../output/prompt.js';
+import { out, warn } from '../../output/terminal.js';
+import { KeyringStore } from '../../tokens/keyring-store.js';
+import { deleteEntry } from './keyring.js';
 import { leaf } from '../command.js';
 import type { Context } from '../context.js';
 
@@ -14,7 +17,8 @@ export function revokeCommand(ctx: () => Context): Command {
     extraArgsMayBeTokens: true,
     description:
       'Revoke the mytoken given, or with --mom-id another mytoken of yours (a sub-token of the one given, or any one ' +
-      'when the mytoken given has the capability manage_mytokens:revoke). A token file is left as it is.',
+      'when the mytoken given has the capability manage_mytokens:revoke). A token file is left as it is; a keyring entry is ' +
+      'deleted after asking (kept with --keep-entry, or when there is no terminal to ask on).',
     flags: {
       recursive: { names: ['-r', '--recursive'], description: 'revoke its sub-tokens too' },
       momId: {
@@ -23,12 +27,19 @@ export function revokeCommand(ctx: () => Context): Command {
         env: ['MOM_ID'],
         description: 'revoke the mytoken with this mom id instead (see mytoken info list-mytokens --include-mom-id)',
       },
+      keepEntry: { names: ['--keep-entry'], description: 'keep the keyring entry of the revoked mytoken (see --MT-keyring)' },
     },
     run: async ({ ctx: c, source, flags }) => {
       const momId = flags.momId;
       const recursive = flags.recursive;
-      await c.operate(source, (ops) => ops.revoke({ momId, recursive }));
+      const found = source.ssh === undefined ? await c.requireMytoken(source) : undefined;
+      await c.operate(source, (ops) => ops.revoke({ momId, recursive }), { found });
       out('Token revoked\n');
+      // the entry of a mytoken revoked by its own value holds a dead token now
+      const entry = !momId && found?.store instanceof KeyringStore ? found.store.entry : undefined;
+      if (entry === undefined || flags.keepEntry) return;
+      if (!canAsk()) return warn(`keyring entry ${entry} still holds the revoked mytoken; delete it with mytoken keyring delete ${entry} --force`);
+      if (await confirm(`Delete keyring entry ${entry} too?`, true)) await deleteEntry(entry, c.env);
     },
   });
 }

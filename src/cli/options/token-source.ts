@@ -1,9 +1,9 @@
-// The token-source flags (--MT, --MT-prompt, --MT-env, --MT-file, and --ssh for the ssh grant) shared by every command that needs a mytoken.
+// The token-source flags (--MT, --MT-prompt, --MT-env, --MT-keyring, --MT-file, and --ssh for the ssh grant) shared by every command that needs a mytoken.
 import type { Command } from 'commander';
 import { splitSshValue } from '../../ssh/argv.js';
 import type { SshTarget } from '../../ssh/run.js';
 import { errBytes } from '../../output/terminal.js';
-import { defineFlags, readFlags } from '../flags.js';
+import { defineFlags, envSource, readFlags } from '../flags.js';
 
 export const tokenSourceFlags = defineFlags({
   mt: {
@@ -22,6 +22,13 @@ export const tokenSourceFlags = defineFlags({
       'saying where and how to fix it); a rotated mytoken is written back there',
   },
   mtEnv: { names: ['--MT-env'], value: 'ENV', description: 'read the mytoken from the environment variable ENV' },
+  mtKeyring: {
+    names: ['--MT-keyring'],
+    value: 'NAME',
+    env: ['MYTOKEN_MT_KEYRING'],
+    description: 'read the mytoken from the system keyring entry NAME; a rotated mytoken is written back there',
+    doc: 'read the mytoken from the system keyring entry NAME (see `mytoken keyring`); a rotated mytoken is written back there',
+  },
   ssh: {
     names: ['--ssh'],
     value: 'SSH',
@@ -34,6 +41,7 @@ export interface TokenFlags {
   mt?: string;
   mtPrompt: boolean;
   mtEnv?: string;
+  mtKeyring?: string;
   mtFile?: string;
   /** --ssh: the host entry or ssh arguments, as written */
   ssh?: string;
@@ -42,15 +50,24 @@ export interface TokenFlags {
 /** The token-source flags given to `cmd`, or else to the group commands above it (`calendars --MT-file F list`). */
 export function readTokenFlags(cmd: Command, env: Record<string, string | undefined>): TokenFlags {
   const v = readFlags(cmd, tokenSourceFlags, env);
+  let keyringFromEnv = envSource(v, 'mtKeyring') !== undefined;
   for (let anc = cmd.parent; anc; anc = anc.parent) {
     const up = readFlags(anc, tokenSourceFlags, env);
     v.mt ??= up.mt;
     v.mtPrompt ||= up.mtPrompt;
     v.mtEnv ??= up.mtEnv;
+    if (keyringFromEnv && up.mtKeyring !== undefined && envSource(up, 'mtKeyring') === undefined) {
+      v.mtKeyring = up.mtKeyring;
+      keyringFromEnv = false;
+    }
+    v.mtKeyring ??= up.mtKeyring;
     v.mtFile ??= up.mtFile;
     v.ssh ??= up.ssh;
   }
-  return { mt: v.mt, mtPrompt: v.mtPrompt, mtEnv: v.mtEnv, mtFile: v.mtFile, ssh: v.ssh };
+  // MYTOKEN_MT_KEYRING is a default: any source named on the command line wins over it
+  const named = v.mt !== undefined || v.mtPrompt || v.mtEnv !== undefined || v.mtFile !== undefined || v.ssh !== undefined;
+  const mtKeyring = keyringFromEnv && named ? undefined : v.mtKeyring;
+  return { mt: v.mt, mtPrompt: v.mtPrompt, mtEnv: v.mtEnv, mtKeyring, mtFile: v.mtFile, ssh: v.ssh };
 }
 
 /** The --ssh value split into ssh's arguments (ssh's messages shown as they come); undefined without --ssh. */
