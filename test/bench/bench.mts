@@ -11,6 +11,7 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { keyringSkip, type SecretService, startSecretService } from '../e2e/keyring.mjs';
 import { startLocalServer } from '../server/index.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -61,6 +62,7 @@ async function main() {
   const slow = await startLocalServer({ replyDelayMs: 20 });
   const home = mkdtempSync(join(tmpdir(), 'mytoken-bench-'));
   const slowHome = mkdtempSync(join(tmpdir(), 'mytoken-bench-'));
+  let secrets: SecretService | undefined;
   try {
     mkdirSync(join(slowHome, '.config', 'mytoken'), { recursive: true });
     writeFileSync(join(slowHome, '.config', 'mytoken', 'config.yaml'), `instance: "${slow.url}"\n`);
@@ -111,6 +113,14 @@ async function main() {
         ['baseline AT, rotating (warm cache)', process.execPath, [baseline, 'AT', '--MT-file', rotFile], env, NODE],
       );
     }
+    // an AT whose mytoken is in the system keyring, when a Secret Service can be started here
+    if (!keyringSkip()) {
+      secrets = await startSecretService();
+      const stored = secrets.secretTool(['store', '--label=bench', 'service', 'mytoken', 'username', 'bench'], minted.mytoken);
+      if (stored.status !== 0) throw new Error(`secret-tool store failed: ${stored.stderr}`);
+      const keyringEnv = { ...env, DBUS_SESSION_BUS_ADDRESS: secrets.address };
+      cases.push(['mytoken AT --MT-keyring (warm cache)', process.execPath, [BIN, 'AT', '--MT-keyring', 'bench'], keyringEnv, NODE]);
+    }
     const binary = existsSync(BINARY) && existsSync(BINARY_NODE);
     let binaryNode = '';
     if (binary) {
@@ -157,7 +167,7 @@ async function main() {
   } finally {
     rmSync(home, { recursive: true, force: true });
     rmSync(slowHome, { recursive: true, force: true });
-    await Promise.all([server.close(), slow.close()]);
+    await Promise.all([server.close(), slow.close(), secrets?.stop()]);
   }
 }
 
