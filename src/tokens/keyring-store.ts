@@ -15,20 +15,26 @@ export const JOURNAL_SERVICE = 'mytoken-rotation';
 
 export class KeyringStore implements TokenStore {
   readonly name: string;
-  readonly anchor: string;
   readonly journal: Journal;
   private readonly keyring: Keyring;
 
-  /** `entry`: the entry's name (checked); the lock folder is made when missing. */
+  /** `entry`: the entry's name (checked). Nothing is made or asked yet. */
   constructor(
     readonly entry: string,
-    env: Env,
+    private readonly env: Env,
   ) {
     checkEntryName(entry);
     this.name = `keyring entry ${entry}`;
     this.keyring = new Keyring(env);
-    this.anchor = keyringAnchor(env, entry);
     this.journal = keyringJournal(new Keyring(env, { service: JOURNAL_SERVICE }), entry);
+  }
+
+  /**
+   * The path the entry's lock is made beside, its folder made when missing: only when a mytoken
+   * that may rotate is locked, so that a failed run (no keyring) leaves nothing behind.
+   */
+  get anchor(): string {
+    return keyringAnchor(this.env, this.entry);
   }
 
   /** The mytoken in the entry; undefined when there is none (a KeyringUnavailable when there is no keyring). */

@@ -53,6 +53,8 @@ export interface RecordedRequest {
   time: number;
   /** when the reply was handed to the connection (Date.now()), once it was */
   answered?: number;
+  /** when the server was done with the request (Date.now()), also when its client had gone by then */
+  handled?: number;
 }
 
 type Handler = (ctx: ServerContext, req: Req, res: ServerResponse) => Promise<void>;
@@ -194,7 +196,8 @@ export function createListener(getCtx: () => ServerContext | undefined, recorded
       .catch((e: unknown) => {
         if (!res.headersSent) sendApiError(res, new ApiError(500, 'internal_server_error', String((e as Error)?.message ?? e)));
         else res.end();
-      });
+      })
+      .finally(() => (entry.handled = Date.now()));
   };
 }
 
