@@ -13,14 +13,6 @@ export const tokenSourceFlags = defineFlags({
     doc: 'the mytoken itself; other local users can see it in the process list, so prefer the others',
   },
   mtPrompt: { names: ['--MT-prompt'], description: 'ask for the mytoken on the terminal, without echo', doc: 'ask for the mytoken on the terminal, without echo (needs a terminal)' },
-  mtFile: {
-    names: ['--MT-file'],
-    value: 'FILE',
-    description: 'read the mytoken from the first line of FILE; a rotated mytoken is written back there',
-    doc:
-      'read the mytoken from the first line of FILE (a trailing CR is dropped; a first line with spaces or other stray characters is refused, ' +
-      'saying where and how to fix it); a rotated mytoken is written back there',
-  },
   mtEnv: { names: ['--MT-env'], value: 'ENV', description: 'read the mytoken from the environment variable ENV' },
   mtKeyring: {
     names: ['--MT-keyring'],
@@ -28,6 +20,14 @@ export const tokenSourceFlags = defineFlags({
     env: ['MYTOKEN_MT_KEYRING'],
     description: 'read the mytoken from the system keyring entry NAME; a rotated mytoken is written back there',
     doc: 'read the mytoken from the system keyring entry NAME (see `mytoken keyring`); a rotated mytoken is written back there',
+  },
+  mtFile: {
+    names: ['--MT-file'],
+    value: 'FILE',
+    description: 'read the mytoken from the first line of FILE; a rotated mytoken is written back there',
+    doc:
+      'read the mytoken from the first line of FILE (a trailing CR is dropped; a first line with spaces or other stray characters is refused, ' +
+      'saying where and how to fix it); a rotated mytoken is written back there',
   },
   ssh: {
     names: ['--ssh'],
