@@ -4,7 +4,11 @@ import { UsageError } from '../errors.js';
 import { ask, canAsk, confirm } from '../output/prompt.js';
 import type { Style } from '../output/style.js';
 import { err } from '../output/terminal.js';
+import { defineFlags } from './flags.js';
 import { commaNames } from './options/lists.js';
+
+/** -f/--force of the commands that ask before deleting (confirmDeletion). */
+export const forceFlag = defineFlags({ force: { names: ['-f', '--force'], description: 'do not ask for confirmation' } });
 
 /**
  * Whether to go on with deleting `what`: yes with --force, else the user is asked. Without a

@@ -9,10 +9,9 @@ import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
 import { defineFlags } from '../flags.js';
 import { ask, confirm } from '../../output/prompt.js';
-import { askTags, confirmDeletion, requireTerminal } from '../interactive.js';
+import { askTags, confirmDeletion, forceFlag, requireTerminal } from '../interactive.js';
 
 const idArg = { name: 'calendar-id', what: 'calendar ID' };
-const force = defineFlags({ force: { names: ['-f', '--force'], description: 'do not ask for confirmation' } });
 const momId = defineFlags({ momId: { names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' } });
 
 async function create(m: Operations, description: string | undefined, tags: string[]): Promise<void> {
@@ -91,7 +90,7 @@ export function calendarsCommand(ctx: () => Context): Command {
     aliases: ['rm', 'remove'],
     summary: 'delete a calendar',
     argument: idArg,
-    flags: force,
+    flags: forceFlag,
     run: async ({ ctx: c, source, flags, arg }) => {
       const id = arg!;
       if (!(await confirmDeletion(`calendar ${id}`, flags.force))) return;

@@ -12,12 +12,11 @@ import { checkIsMytoken, readTokenFile } from '../../tokens/source.js';
 import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
 import { defineFlags } from '../flags.js';
-import { confirmDeletion } from '../interactive.js';
+import { confirmDeletion, forceFlag } from '../interactive.js';
 
 type Env = Record<string, string | undefined>;
 
 const nameArg = { name: 'name', what: 'keyring entry name' };
-const force = defineFlags({ force: { names: ['-f', '--force'], description: 'do not ask for confirmation' } });
 
 /**
  * Checks, before a mytoken is asked for, that it can be kept in entry `name`: a valid name, a
@@ -85,7 +84,7 @@ export function keyringCommand(ctx: () => Context): Command {
     aliases: ['rm', 'remove'],
     summary: 'delete a mytoken from the keyring (it stays valid: revoke it first if it should not)',
     argument: nameArg,
-    flags: force,
+    flags: forceFlag,
     tokenFlags: false,
     run: async ({ ctx: c, flags, arg }) => {
       const name = checkEntryName(arg!);

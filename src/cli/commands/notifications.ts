@@ -10,7 +10,7 @@ import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
 import { defineFlags } from '../flags.js';
 import { ask, confirm } from '../../output/prompt.js';
-import { askTags, confirmDeletion, requireTerminal } from '../interactive.js';
+import { askTags, confirmDeletion, forceFlag, requireTerminal } from '../interactive.js';
 
 const codeArg = { name: 'management-code', what: 'management code' };
 const momId = defineFlags({ momId: { names: ['--mom-id'], value: 'MOM_ID', description: 'the mytoken with this mom id instead of the one given' } });
@@ -132,7 +132,7 @@ export function notificationsCommand(ctx: () => Context): Command {
     aliases: ['rm', 'remove'],
     summary: 'delete a notification',
     argument: codeArg,
-    flags: { force: { names: ['-f', '--force'], description: 'do not ask for confirmation' } },
+    flags: forceFlag,
     run: async ({ ctx: c, source, flags, arg }) => {
       const code = arg!;
       if (!(await confirmDeletion(`notification ${code}`, flags.force))) return;
