@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { splitSshValue } from '../../ssh/argv.js';
 import type { SshTarget } from '../../ssh/run.js';
 import { errBytes } from '../../output/terminal.js';
-import { defineFlags, envSource, readFlags } from '../flags.js';
+import { defineFlags, readFlags } from '../flags.js';
 
 export const tokenSourceFlags = defineFlags({
   mt: {
@@ -47,26 +47,23 @@ export interface TokenFlags {
   ssh?: string;
 }
 
-/** The token-source flags given to `cmd`, or else to the group commands above it (`calendars --MT-file F list`). */
+/**
+ * The token-source flags given to `cmd`, or else to the group commands above it (`calendars
+ * --MT-file F list`); MYTOKEN_MT_KEYRING is a default that any source on the command line beats.
+ */
 export function readTokenFlags(cmd: Command, env: Record<string, string | undefined>): TokenFlags {
-  const v = readFlags(cmd, tokenSourceFlags, env);
-  let keyringFromEnv = envSource(v, 'mtKeyring') !== undefined;
+  const v = readFlags(cmd, tokenSourceFlags, {});
   for (let anc = cmd.parent; anc; anc = anc.parent) {
-    const up = readFlags(anc, tokenSourceFlags, env);
+    const up = readFlags(anc, tokenSourceFlags, {});
     v.mt ??= up.mt;
     v.mtPrompt ||= up.mtPrompt;
     v.mtEnv ??= up.mtEnv;
-    if (keyringFromEnv && up.mtKeyring !== undefined && envSource(up, 'mtKeyring') === undefined) {
-      v.mtKeyring = up.mtKeyring;
-      keyringFromEnv = false;
-    }
     v.mtKeyring ??= up.mtKeyring;
     v.mtFile ??= up.mtFile;
     v.ssh ??= up.ssh;
   }
-  // MYTOKEN_MT_KEYRING is a default: any source named on the command line wins over it
-  const named = v.mt !== undefined || v.mtPrompt || v.mtEnv !== undefined || v.mtFile !== undefined || v.ssh !== undefined;
-  const mtKeyring = keyringFromEnv && named ? undefined : v.mtKeyring;
+  const named = v.mt !== undefined || v.mtPrompt || v.mtEnv !== undefined || v.mtKeyring !== undefined || v.mtFile !== undefined || v.ssh !== undefined;
+  const mtKeyring = named ? v.mtKeyring : readFlags(cmd, tokenSourceFlags, env).mtKeyring;
   return { mt: v.mt, mtPrompt: v.mtPrompt, mtEnv: v.mtEnv, mtKeyring, mtFile: v.mtFile, ssh: v.ssh };
 }
 
