@@ -123,14 +123,17 @@ export class Context {
     if (target) return use(sshOperations(target, this.signal));
     const found = opts.found ?? (await this.requireMytoken(source));
     checkOutputTarget(opts.output, found);
-    const server = this.serverFor(found.token);
-    return this.useMytoken(found, (session) => use(httpOperations(server, session)));
+    return this.atItsServer(found, (server, session) => use(httpOperations(server, session)));
   }
 
   /** Runs `use` with the mytoken the flags name and its server, for what the ssh grant cannot do. */
   async withServer<T>(source: TokenFlags, use: (server: MytokenServer, cred: TokenSession) => Promise<T>): Promise<T> {
     if (source.ssh !== undefined) throw new UsageError('this command does not work over ssh in this version', 'leave out --ssh and pass the mytoken (--MT-file ...)');
-    const found = await this.requireMytoken(source);
+    return this.atItsServer(await this.requireMytoken(source), use);
+  }
+
+  /** Runs `use` with the mytoken's server (its issuer's, or the configured one) and the mytoken in use. */
+  private atItsServer<T>(found: FoundToken, use: (server: MytokenServer, cred: TokenSession) => Promise<T>): Promise<T> {
     const server = this.serverFor(found.token);
     return this.useMytoken(found, (session) => use(server, session));
   }
