@@ -73,6 +73,13 @@ export class KeyringStore implements TokenStore {
   }
 }
 
+/** Deletes entry `name` and its rotation journal: true when there was an entry. */
+export async function deleteKeyringEntry(name: string, env: Env): Promise<boolean> {
+  const had = await new Keyring(env).delete(name);
+  await new Keyring(env, { service: JOURNAL_SERVICE }).delete(name);
+  return had;
+}
+
 /** The path the lock of entry `entry` is made beside: the runtime folder, which must be the user's own. */
 function keyringAnchor(env: Env, entry: string): string {
   const dir = runtimeDir(env);

@@ -7,7 +7,7 @@ import { localTime, renderTable } from '../../output/table.js';
 import { out, warn } from '../../output/terminal.js';
 import { decodeJwtPayload } from '../../tokens/jwt.js';
 import { checkEntryName, Keyring } from '../../tokens/keyring.js';
-import { JOURNAL_SERVICE } from '../../tokens/keyring-store.js';
+import { deleteKeyringEntry } from '../../tokens/keyring-store.js';
 import { checkIsMytoken, readTokenFile } from '../../tokens/source.js';
 import { group, leaf } from '../command.js';
 import type { Context } from '../context.js';
@@ -38,8 +38,7 @@ export async function keepInKeyring(name: string, token: string, env: Env, what 
 
 /** Deletes entry `name` with its rotation journal, and says so on stderr. */
 export async function deleteEntry(name: string, env: Env): Promise<void> {
-  await new Keyring(env).delete(name);
-  await new Keyring(env, { service: JOURNAL_SERVICE }).delete(name);
+  await deleteKeyringEntry(name, env);
   warn(`deleted keyring entry ${name}`);
 }
 
