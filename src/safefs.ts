@@ -237,10 +237,17 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: W
   }
 }
 
-/** Writes all of `bytes` (one write may take less than it was given). */
-function writeAll(fd: number, bytes: Uint8Array): void {
+/** Writes all of `data` to `fd` (one write may take less than it was given; a full non-blocking pipe is waited out). */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   for (let off = 0; off < bytes.length; ) {
-    const n = writeSync(fd, bytes, off, bytes.length - off);
+    let n: number;
+    try {
+      n = writeSync(fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue; // a non-blocking pipe or terminal that is full for now
+      throw e;
+    }
     if (n <= 0) throw Object.assign(new Error('the file system took no more bytes'), { code: 'EIO' });
     off += n;
   }

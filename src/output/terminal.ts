@@ -1,22 +1,9 @@
 // The only place that writes to the terminal: messages, tokens, the login URL and its QR code.
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { ExitStatus, MytokenError, OutputError, UsageError } from '../errors.js';
-import { errnoText, writeFileAtomic } from '../safefs.js';
+import { errnoText, writeAll, writeFileAtomic } from '../safefs.js';
 import { isStdoutTarget } from '../target.js';
 import type { WriteBack } from '../tokens/store.js';
-
-function writeAll(fd: number, text: string | Uint8Array): void {
-  const buf = typeof text === 'string' ? Buffer.from(text) : text;
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      throw e;
-    }
-  }
-}
 
 /**
  * Why standard output could not take `what` (a token, or other output): status 1 with the reason,
